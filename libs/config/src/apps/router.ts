@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { common, database, host, port, redis } from '../settings.js';
+
+export const VIN_PATTERN = '^[A-HJ-NPR-Z0-9]{17}$';
+
+export const RouterSettings = Type.Object({
+  ...common,
+  ...database,
+  ...redis,
+  ROUTER_ID: Type.String({
+    description: 'Name of this router instance in presence records and metrics',
+    default: 'router-1',
+    pattern: '^[A-Za-z0-9._-]{1,64}$',
+  }),
+  ROUTER_HOST: host('Address the vehicle listeners bind to'),
+  ROUTER_TLS_PORT: port('MQTT over TLS listener for vehicles', 8883),
+  ROUTER_PLAIN_PORT: port('Plain MQTT listener for development only; 0 keeps it off', 0),
+  ROUTER_ADMIN_HOST: host('Address of the admin endpoints (health, metrics)'),
+  ROUTER_ADMIN_PORT: port('Admin endpoints: /healthz, /readyz, /metrics', 9883),
+  TLS_CA_FILE: Type.String({
+    description: 'Fleet CA certificate (PEM)',
+    default: '.data/pki/ca.crt',
+  }),
+  TLS_CERT_FILE: Type.String({
+    description: 'Router server certificate (PEM)',
+    default: '.data/pki/router.crt',
+  }),
+  TLS_KEY_FILE: Type.String({
+    description: 'Router server private key (PEM)',
+    default: '.data/pki/router.key',
+  }),
+  TLS_CRL_FILE: Type.String({
+    description: 'Certificate revocation list of the fleet CA (PEM); empty disables CRL checks',
+    default: '.data/pki/crl.pem',
+  }),
+  VEHICLE_ID_PATTERN: Type.String({
+    description: 'Regular expression a vehicle id must match (default: VIN)',
+    default: VIN_PATTERN,
+  }),
+  VEHICLE_ID_SOURCE: Type.String({
+    description: 'Where the vehicle id comes from: "cn", or "san:dns" / "san:uri" for a SAN',
+    default: 'cn',
+    pattern: '^(cn|san:dns|san:uri)$',
+  }),
+  ROUTER_POLICY_POLL_MS: Type.Integer({
+    description: 'How often the router looks for a new policy version in Postgres',
+    default: 2_000,
+    minimum: 100,
+  }),
+  ROUTER_TOPOLOGY_REFRESH_MS: Type.Integer({
+    description: 'How often edge pools and brokers are reloaded from Postgres',
+    default: 5_000,
+    minimum: 100,
+  }),
+  ROUTER_BROKER_CONNECT_TIMEOUT_MS: Type.Integer({
+    description: 'Time allowed to open a broker connection and receive its CONNACK',
+    default: 5_000,
+    minimum: 100,
+  }),
+  ROUTER_BROKER_HOLD_DOWN_MS: Type.Integer({
+    description: 'How long a broker that refused a connection is skipped before it is tried again',
+    default: 10_000,
+    minimum: 0,
+  }),
+  ROUTER_BROKER_PASSWORD_FILE: Type.String({
+    description: 'File holding the password the router presents to edge brokers; empty sends none',
+    default: '',
+  }),
+  ROUTER_TLS_RELOAD_MS: Type.Integer({
+    description: 'How often certificate, key, CA and CRL files are checked for changes',
+    default: 60_000,
+    minimum: 1_000,
+  }),
+  ROUTER_DRAIN_CHECK_MS: Type.Integer({
+    description: 'How often connections on draining or removed brokers and pools are looked for',
+    default: 1_000,
+    minimum: 100,
+  }),
+});
+export type RouterSettings = Static<typeof RouterSettings>;

@@ -1,0 +1,214 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DELIVERY_STATES } from './delivery-state.js';
+import { UpdateRef } from './notice.js';
+import { IsoTime, Uuid } from './primitives.js';
+
+export const VEHICLE_ID_MAX = 64;
+/** Vehicle ids are topic segments: no `/`, `+`, `#`, whitespace or control characters. */
+export const VEHICLE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$';
+export const VehicleId = () =>
+  Type.String({ pattern: VEHICLE_ID_PATTERN, minLength: 1, maxLength: VEHICLE_ID_MAX });
+
+export const MAX_TARGET_IDS = 100_000;
+
+export const VehicleFilter = Type.Object(
+  {
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    region: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    softwareVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        maxItems: 32,
+        description: 'Vehicles carrying all of these tags',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Every given field must match' },
+);
+export type VehicleFilter = Static<typeof VehicleFilter>;
+
+export const CampaignTarget = Type.Object(
+  {
+    vehicleIds: Type.Optional(
+      Type.Array(VehicleId(), { maxItems: MAX_TARGET_IDS, uniqueItems: false }),
+    ),
+    filter: Type.Optional(VehicleFilter),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'Listed vehicles plus every registered vehicle matching the filter; unknown ids are ignored',
+  },
+);
+export type CampaignTarget = Static<typeof CampaignTarget>;
+
+export const WaveSpec = Type.Object(
+  {
+    percent: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100,
+      description: 'Cumulative share of the target',
+    }),
+    successThreshold: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: 0.95,
+        description: 'Installed share that starts the next wave',
+      }),
+    ),
+    failureThreshold: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: 0.05,
+        description: 'Failed or rejected share that pauses the campaign',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type WaveSpec = Static<typeof WaveSpec>;
+
+export const Rollout = Type.Object(
+  { waves: Type.Array(WaveSpec, { minItems: 1, maxItems: 20 }) },
+  {
+    additionalProperties: false,
+    description: 'Waves with strictly increasing cumulative percentages ending at 100',
+  },
+);
+export type Rollout = Static<typeof Rollout>;
+
+export const CampaignCreateRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    update: UpdateRef,
+    target: CampaignTarget,
+    rollout: Type.Optional(Rollout),
+    priority: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1000, default: 0, description: 'Higher goes first' }),
+    ),
+    startAt: Type.Optional(IsoTime('When the first wave starts; now when omitted')),
+    expiresAt: Type.Optional(
+      IsoTime('When notices stop being valid; 30 days after the start when omitted'),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CampaignCreateRequest = Static<typeof CampaignCreateRequest>;
+
+export const CAMPAIGN_STATUSES = [
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+  'expired',
+] as const;
+export type CampaignStatusName = (typeof CAMPAIGN_STATUSES)[number];
+export const CampaignStatusSchema = Type.Union(CAMPAIGN_STATUSES.map((s) => Type.Literal(s)));
+
+export const DeliveryStateSchema = Type.Union(DELIVERY_STATES.map((s) => Type.Literal(s)));
+
+/** Number of deliveries per state; every state is present. */
+export const DeliveryCounts = Type.Object(
+  Object.fromEntries(DELIVERY_STATES.map((s) => [s, Type.Integer({ minimum: 0 })])) as Record<
+    (typeof DELIVERY_STATES)[number],
+    ReturnType<typeof Type.Integer>
+  >,
+  { additionalProperties: false },
+);
+export type DeliveryCounts = Static<typeof DeliveryCounts>;
+
+export const WaveProgress = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  percent: Type.Number(),
+  successThreshold: Type.Number(),
+  failureThreshold: Type.Number(),
+  size: Type.Integer({ minimum: 0 }),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('done')]),
+  startedAt: Type.Union([IsoTime(), Type.Null()]),
+  completedAt: Type.Union([IsoTime(), Type.Null()]),
+  counts: DeliveryCounts,
+});
+export type WaveProgress = Static<typeof WaveProgress>;
+
+export const Campaign = Type.Object(
+  {
+    id: Uuid(),
+    name: Type.String(),
+    update: UpdateRef,
+    target: CampaignTarget,
+    priority: Type.Integer(),
+    status: CampaignStatusSchema,
+    startAt: IsoTime(),
+    expiresAt: IsoTime(),
+    currentWave: Type.Integer(),
+    pausedReason: Type.Union([Type.String(), Type.Null()]),
+    createdBy: Type.String(),
+    createdAt: IsoTime(),
+    completedAt: Type.Union([IsoTime(), Type.Null()]),
+    total: Type.Integer({ minimum: 0, description: 'Deliveries materialized for the target' }),
+    counts: DeliveryCounts,
+  },
+  {},
+);
+export type Campaign = Static<typeof Campaign>;
+
+export const CampaignDetail = Type.Composite([
+  Campaign,
+  Type.Object({ waves: Type.Array(WaveProgress) }),
+]);
+export type CampaignDetail = Static<typeof CampaignDetail>;
+
+export const CampaignList = Type.Object({
+  items: Type.Array(Campaign),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type CampaignList = Static<typeof CampaignList>;
+
+export const CampaignListQuery = Type.Object(
+  {
+    status: Type.Optional(CampaignStatusSchema),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type CampaignListQuery = Static<typeof CampaignListQuery>;
+
+export const Delivery = Type.Object({
+  id: Type.Integer(),
+  vehicleId: Type.String(),
+  noticeId: Uuid(),
+  wave: Type.Integer(),
+  state: DeliveryStateSchema,
+  attempts: Type.Integer(),
+  brokerId: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  updatedAt: IsoTime(),
+});
+export type Delivery = Static<typeof Delivery>;
+
+export const DeliveryList = Type.Object({
+  items: Type.Array(Delivery),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type DeliveryList = Static<typeof DeliveryList>;
+
+export const DeliveryListQuery = Type.Object(
+  {
+    state: Type.Optional(DeliveryStateSchema),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type DeliveryListQuery = Static<typeof DeliveryListQuery>;
+
+export const PauseRequest = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export type PauseRequest = Static<typeof PauseRequest>;

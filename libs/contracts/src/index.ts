@@ -1,0 +1,79 @@
+export { Notice, NOTICE_TYPES, UpdateRef, type NoticeType, type UnsignedNotice } from './notice.js';
+export { Ack, ACK_STATES, VehicleStatus, type AckState } from './ack.js';
+export {
+  ACK_TOPIC_FILTER,
+  STATUS_TOPIC_FILTER,
+  ackTopic,
+  noticeTopic,
+  statusTopic,
+  vehicleIdOfTopic,
+} from './topics.js';
+export {
+  DELIVERY_STATES,
+  DELIVERY_STATE_RANK,
+  TERMINAL_DELIVERY_STATES,
+  UNACKNOWLEDGED_DELIVERY_STATES,
+  isForwardTransition,
+  isTerminalDeliveryState,
+  type DeliveryStateName,
+} from './delivery-state.js';
+export { ISO_TIME_PATTERN, IsoTime, UUID_PATTERN, Uuid } from './primitives.js';
+export {
+  CAMPAIGN_STATUSES,
+  Campaign,
+  CampaignCreateRequest,
+  CampaignDetail,
+  CampaignList,
+  CampaignListQuery,
+  CampaignStatusSchema,
+  CampaignTarget,
+  Delivery,
+  DeliveryCounts,
+  DeliveryList,
+  DeliveryListQuery,
+  DeliveryStateSchema,
+  MAX_TARGET_IDS,
+  PauseRequest,
+  Rollout,
+  VEHICLE_ID_PATTERN,
+  VehicleFilter,
+  VehicleId,
+  WaveProgress,
+  WaveSpec,
+  type CampaignStatusName,
+} from './campaign.js';
+export { DEFAULT_INGEST_TOPIC, IngestCampaignRequest, IngestReply } from './ingest.js';
+export { EVENT_TYPES, RoadcastEvent, type EventType } from './event.js';
+export { ErrorBody } from './error.js';
+export {
+  MAX_VEHICLES_PER_REQUEST,
+  OpenDelivery,
+  PoolAssignmentRequest,
+  Vehicle,
+  VehicleBulkRequest,
+  VehicleBulkResult,
+  VehicleDetail,
+  VehicleInput,
+  VehicleList,
+  VehicleListQuery,
+  VehiclePresence,
+} from './vehicle.js';
+export {
+  EdgeBroker,
+  EdgeBrokerCreateRequest,
+  EdgePool,
+  EdgePoolCreateRequest,
+  EdgePoolList,
+  EdgeStateSchema,
+  WeightChangeRequest,
+} from './edge-pool.js';
+export {
+  API_ROLES,
+  ApiKeyCreated,
+  ApiKeyCreateRequest,
+  ApiKeyInfo,
+  ApiKeyList,
+  ApiRoleSchema,
+  type ApiRoleName,
+} from './api-key.js';
+export { PolicyHistory, PolicyReplaceRequest, PolicyVersion } from './router-policy.js';

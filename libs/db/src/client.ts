@@ -1,0 +1,40 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from './generated/prisma/client.js';
+
+export { PrismaClient };
+
+export interface Db {
+  /** Prisma for the schema's ordinary queries. */
+  prisma: PrismaClient;
+  /** A plain pool for set-based SQL (INSERT … SELECT, UPDATE … FROM (VALUES …), COPY). */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  /** Connections in the raw pool (Prisma keeps its own). */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+// BIGINT ids and counters fit in a JS number for any realistic fleet; parse them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export function createDb(connectionString: string, options: DbOptions = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'roadcast',
+  });
+  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await Promise.allSettled([prisma.$disconnect(), pool.end()]);
+    },
+  };
+}

@@ -1,0 +1,9 @@
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export { METRIC_PREFIX, createMetricsRegistry } from './metrics.js';
+export {
+  startAdminServer,
+  type AdminServer,
+  type AdminServerOptions,
+  type ReadinessCheck,
+} from './admin-server.js';
+export { handleShutdown, type ShutdownOptions } from './shutdown.js';

@@ -1,0 +1,10 @@
+export * from './stack/index.js';
+export { freePort, uniquePrefix } from './ids.js';
+export { migrateWithCli } from './migrate-cli.js';
+export { startMosquitto, type MosquittoBroker, type MosquittoOptions } from './mosquitto.js';
+export {
+  createTestDatabase,
+  type TestDatabase,
+  type TestDatabaseOptions,
+} from './test-database.js';
+export { getTestPki, TEST_VEHICLE_IDS, type TestCertificate, type TestPki } from './test-pki.js';
