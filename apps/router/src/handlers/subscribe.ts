@@ -1,0 +1,51 @@
+import * as mqttPacket from 'mqtt-packet';
+import { ReasonCode, subackWith, type FramedPacket, type ISubscribePacket } from '@roadcast/mqtt';
+import type { TopicDecision } from '@roadcast/policy';
+import type { Refusal } from '../refusals.js';
+import type { RelayConnection } from '../relay-connection.js';
+
+function refusalFor(decision: TopicDecision): { refusal: Refusal; code: number } {
+  if (decision === 'not-authorized')
+    return { refusal: 'subscribe-not-authorized', code: ReasonCode.notAuthorized };
+  if (decision === 'shared-not-supported') {
+    return { refusal: 'shared-subscription', code: ReasonCode.sharedSubscriptionsNotSupported };
+  }
+  return { refusal: 'subscribe-invalid', code: ReasonCode.topicFilterInvalid };
+}
+
+/**
+ * Each filter is checked against the role's patterns. Brokers such as Mosquitto grant a
+ * forbidden SUBSCRIBE and filter later, so the router answers refusals itself: all refused →
+ * the router sends the SUBACK; some refused → the broker gets the allowed ones and its
+ * SUBACK is completed with the router's codes (see suback.ts).
+ */
+export function handleSubscribe(conn: RelayConnection, framed: FramedPacket): void {
+  const packet = framed.packet as ISubscribePacket;
+  const vehicleId = conn.vehicleId;
+  if (!vehicleId) return;
+  const messageId = packet.messageId ?? 0;
+  const codes: Array<number | null> = packet.subscriptions.map((sub) => {
+    const decision = conn.topics().subscribe(sub.topic);
+    if (decision === 'allowed') return null;
+    const { refusal, code } = refusalFor(decision);
+    conn.deny(refusal, sub.topic);
+    return code;
+  });
+  const allowed = packet.subscriptions.filter((_, i) => codes[i] === null);
+  if (allowed.length === packet.subscriptions.length) {
+    conn.sendToBroker(framed.raw);
+    return;
+  }
+  if (allowed.length === 0) {
+    conn.sendToVehicle(subackWith(conn.protocolVersion, messageId, codes as number[]));
+    return;
+  }
+  conn.pendingSubscribes.set(messageId, codes);
+  const subset: ISubscribePacket = {
+    cmd: 'subscribe',
+    messageId,
+    subscriptions: allowed,
+    ...(packet.properties ? { properties: packet.properties } : {}),
+  };
+  conn.sendToBroker(mqttPacket.generate(subset, { protocolVersion: conn.protocolVersion }));
+}

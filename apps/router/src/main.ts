@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { RouterSettings, loadConfigOrExit } from '@roadcast/config';
+import { createDb } from '@roadcast/db';
+import {
+  createLogger,
+  createMetricsRegistry,
+  handleShutdown,
+  startAdminServer,
+} from '@roadcast/observability';
+import { TokenBucket } from '@roadcast/policy';
+import { redisKeys } from '@roadcast/queue';
+import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import { BrokerHealth } from './broker-health.js';
+import { ConnectionGate } from './connection-gate.js';
+import { DrainController } from './drain-controller.js';
+import { createRouterMetrics } from './metrics.js';
+import { PolicySource } from './policy-source.js';
+import { PolicyState } from './policy-state.js';
+import { VehicleRouter } from './router.js';
+import type { RouterContext } from './router-context.js';
+import { TlsReloader, readTlsFiles, type TlsFiles } from './tls-files.js';
+import type { IdentitySource } from './vehicle-identity.js';
+
+const settings = loadConfigOrExit(RouterSettings, { env: process.env, dotenvPath: '.env' });
+const logger = createLogger({ service: 'router', level: settings.LOG_LEVEL });
+const registry = createMetricsRegistry('router');
+const metrics = createRouterMetrics(registry);
+
+const db = createDb(settings.DATABASE_URL, {
+  applicationName: `roadcast-${settings.ROUTER_ID}`,
+  poolSize: 4,
+});
+const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: 3 });
+redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+
+const topology = new EdgeTopology(db);
+await topology.refresh();
+const topologyTimer = setInterval(() => {
+  topology.refresh().catch((err: unknown) => logger.warn({ err }, 'topology refresh failed'));
+}, settings.ROUTER_TOPOLOGY_REFRESH_MS);
+topologyTimer.unref();
+
+const prefix = settings.REDIS_PREFIX;
+const sticky = new StickyAssignments({ db, redis, prefix, topology });
+const presence = new PresenceStore({ redis, prefix });
+// A previous run under this id may have crashed with vehicles connected.
+const stale = await presence.removeRouter(settings.ROUTER_ID, 'router-restarted');
+if (stale > 0) logger.info({ stale }, 'cleared presence left by a previous run');
+
+const policy = new PolicyState();
+const policySource = new PolicySource({ db, state: policy, logger, metrics });
+await policySource.poll();
+policySource.start(settings.ROUTER_POLICY_POLL_MS);
+
+const rates = policy.current.policy.throttling.global;
+const throttle = {
+  up: new TokenBucket(rates.upstreamBytesPerSecond, rates.upstreamBytesPerSecond),
+  down: new TokenBucket(rates.downstreamBytesPerSecond, rates.downstreamBytesPerSecond),
+};
+policy.onChange(({ policy: p }) => {
+  throttle.up.configure(
+    p.throttling.global.upstreamBytesPerSecond,
+    p.throttling.global.upstreamBytesPerSecond,
+  );
+  throttle.down.configure(
+    p.throttling.global.downstreamBytesPerSecond,
+    p.throttling.global.downstreamBytesPerSecond,
+  );
+});
+
+let stopping = false;
+const gate = new ConnectionGate(policy);
+const ctx: RouterContext = {
+  routerId: settings.ROUTER_ID,
+  logger,
+  metrics,
+  policy,
+  gate,
+  topology,
+  sticky,
+  presence,
+  health: new BrokerHealth(settings.ROUTER_BROKER_HOLD_DOWN_MS),
+  throttle,
+  identity: {
+    source: settings.VEHICLE_ID_SOURCE as IdentitySource,
+    idPattern: new RegExp(settings.VEHICLE_ID_PATTERN),
+  },
+  broker: {
+    connectTimeoutMs: settings.ROUTER_BROKER_CONNECT_TIMEOUT_MS,
+    ...(settings.ROUTER_BROKER_PASSWORD_FILE
+      ? { password: Buffer.from(readFileSync(settings.ROUTER_BROKER_PASSWORD_FILE, 'utf8').trim()) }
+      : {}),
+  },
+  isStopping: () => stopping,
+};
+
+const tlsFiles: TlsFiles = {
+  caFile: settings.TLS_CA_FILE,
+  certFile: settings.TLS_CERT_FILE,
+  keyFile: settings.TLS_KEY_FILE,
+  crlFile: settings.TLS_CRL_FILE,
+};
+const router = new VehicleRouter(ctx, {
+  ...(settings.ROUTER_TLS_PORT > 0
+    ? {
+        tls: {
+          host: settings.ROUTER_HOST,
+          port: settings.ROUTER_TLS_PORT,
+          secure: await readTlsFiles(tlsFiles),
+        },
+      }
+    : {}),
+  ...(settings.ROUTER_PLAIN_PORT > 0
+    ? { plain: { host: settings.ROUTER_HOST, port: settings.ROUTER_PLAIN_PORT } }
+    : {}),
+});
+await router.start();
+if (settings.ROUTER_PLAIN_PORT > 0)
+  logger.warn(
+    { port: router.ports.plain },
+    'plain listener open: client ids are not authenticated',
+  );
+
+// A renewed certificate or a new CRL takes effect without a restart.
+const tlsReloader = new TlsReloader({
+  files: tlsFiles,
+  apply: (secure) => {
+    router.setSecureContext(secure);
+    logger.info('TLS files reloaded');
+  },
+  onError: (err) => logger.error({ err }, 'TLS reload failed; keeping the files in use'),
+});
+if (settings.ROUTER_TLS_PORT > 0) await tlsReloader.start(settings.ROUTER_TLS_RELOAD_MS);
+
+const drain = new DrainController(ctx, () => router.connections);
+drain.start(settings.ROUTER_DRAIN_CHECK_MS);
+
+// The API announces policy and topology changes; polling stays as the safety net.
+const changes = redis.duplicate();
+changes.on('error', (err) => logger.warn({ err: err.message }, 'redis subscriber error'));
+const policyChannel = redisKeys.policyChanged(prefix);
+const topologyChannel = redisKeys.topologyChanged(prefix);
+changes.on('message', (channel: string) => {
+  const work =
+    channel === policyChannel
+      ? policySource.poll()
+      : channel === topologyChannel
+        ? topology.refresh()
+        : undefined;
+  work?.catch((err: unknown) =>
+    logger.warn({ err, channel }, 'change not applied; the next poll will'),
+  );
+});
+await changes.subscribe(policyChannel, topologyChannel);
+
+const admin = await startAdminServer({
+  host: settings.ROUTER_ADMIN_HOST,
+  port: settings.ROUTER_ADMIN_PORT,
+  registry,
+  isStopping: () => stopping,
+  readiness: {
+    postgres: async () => {
+      await db.pool.query('SELECT 1');
+    },
+    redis: async () => (await redis.ping()) === 'PONG',
+  },
+});
+logger.info(
+  {
+    routerId: settings.ROUTER_ID,
+    ...router.ports,
+    adminPort: admin.port,
+    policyVersion: policy.current.version,
+  },
+  'started',
+);
+
+handleShutdown({
+  logger,
+  graceMs: settings.SHUTDOWN_GRACE_MS,
+  closers: [
+    {
+      name: 'vehicle listeners',
+      close: async () => {
+        stopping = true;
+        drain.stop();
+        tlsReloader.stop();
+        await router.stop(Math.max(0, settings.SHUTDOWN_GRACE_MS - 3_000));
+      },
+    },
+    {
+      name: 'presence',
+      close: async () => void (await presence.removeRouter(settings.ROUTER_ID, 'router-stopped')),
+    },
+    {
+      name: 'routing',
+      close: async () => {
+        policySource.stop();
+        gate.close();
+        clearInterval(topologyTimer);
+        await changes.quit().catch(() => changes.disconnect());
+        await sticky.close();
+      },
+    },
+    { name: 'redis', close: async () => void (await redis.quit()) },
+    { name: 'postgres', close: () => db.close() },
+    { name: 'admin server', close: () => admin.close() },
+  ],
+});

@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface RouterMetrics {
+  connections: Gauge<'state'>;
+  accepted: Counter;
+  refusals: Counter<'reason'>;
+  closes: Counter<'reason'>;
+  bytes: Counter<'direction'>;
+  /** Children of `bytes`, resolved once: the per-chunk path avoids label lookups. */
+  bytesUpstream: Counter.Internal;
+  bytesDownstream: Counter.Internal;
+  brokerFailures: Counter<'broker'>;
+  connectSeconds: Histogram;
+  policyVersion: Gauge;
+  policyRejected: Counter;
+  drained: Counter<'reason'>;
+  /** Time a direction of a relay was held back by a byte-rate bucket. */
+  throttled: Counter<'direction'>;
+}
+
+export function createRouterMetrics(registry: Registry): RouterMetrics {
+  const registers = [registry];
+  const bytes = new Counter({
+    name: 'roadcast_router_bytes_total',
+    help: 'Bytes relayed; upstream is vehicle to broker',
+    labelNames: ['direction'],
+    registers,
+  });
+  return {
+    connections: new Gauge({
+      name: 'roadcast_router_connections',
+      help: 'Vehicle connections by state',
+      labelNames: ['state'],
+      registers,
+    }),
+    accepted: new Counter({
+      name: 'roadcast_router_sessions_total',
+      help: 'Vehicle sessions relayed to a broker',
+      registers,
+    }),
+    refusals: new Counter({
+      name: 'roadcast_router_refusals_total',
+      help: 'Connections, packets and subscriptions refused, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    closes: new Counter({
+      name: 'roadcast_router_closes_total',
+      help: 'Closed vehicle connections by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    bytes,
+    bytesUpstream: bytes.labels({ direction: 'upstream' }),
+    bytesDownstream: bytes.labels({ direction: 'downstream' }),
+    brokerFailures: new Counter({
+      name: 'roadcast_router_broker_failures_total',
+      help: 'Failed attempts to open a broker connection',
+      labelNames: ['broker'],
+      registers,
+    }),
+    connectSeconds: new Histogram({
+      name: 'roadcast_router_connect_seconds',
+      help: 'From CONNECT received to CONNACK sent',
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    policyVersion: new Gauge({
+      name: 'roadcast_router_policy_version',
+      help: 'Version of the policy in force (0: defaults)',
+      registers,
+    }),
+    policyRejected: new Counter({
+      name: 'roadcast_router_policy_rejected_total',
+      help: 'Stored policy versions that failed validation and were not applied',
+      registers,
+    }),
+    drained: new Counter({
+      name: 'roadcast_router_drained_total',
+      help: 'Vehicles told to reconnect elsewhere, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    throttled: new Counter({
+      name: 'roadcast_router_throttled_seconds_total',
+      help: 'Time relayed streams were held back by byte-rate limits; upstream is vehicle to broker',
+      labelNames: ['direction'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,26 @@
+import type { Logger } from '@roadcast/observability';
+import type { TokenBucket } from '@roadcast/policy';
+import type { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import type { BrokerHealth } from './broker-health.js';
+import type { ConnectionGate } from './connection-gate.js';
+import type { RouterMetrics } from './metrics.js';
+import type { PolicyState } from './policy-state.js';
+import type { IdentitySource } from './vehicle-identity.js';
+
+/** What every connection of one router shares. */
+export interface RouterContext {
+  routerId: string;
+  logger: Logger;
+  metrics: RouterMetrics;
+  policy: PolicyState;
+  gate: ConnectionGate;
+  topology: EdgeTopology;
+  sticky: StickyAssignments;
+  presence: PresenceStore;
+  health: BrokerHealth;
+  /** Byte rates shared by all connections of this router. */
+  throttle: { up: TokenBucket; down: TokenBucket };
+  identity: { source: IdentitySource; idPattern: RegExp };
+  broker: { connectTimeoutMs: number; password?: Buffer };
+  isStopping(): boolean;
+}

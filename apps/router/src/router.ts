@@ -1,0 +1,151 @@
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import {
+  createServer as createTlsServer,
+  type SecureContextOptions,
+  type TLSSocket,
+} from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { ReasonCode } from '@roadcast/mqtt';
+import type { RouterContext } from './router-context.js';
+import type { Refusal } from './refusals.js';
+import { VehicleConnection } from './vehicle-connection.js';
+import { identifyVehicle } from './vehicle-identity.js';
+
+export interface RouterListeners {
+  /** The mTLS vehicle listener. */
+  tls?: { host: string; port: number; secure: SecureContextOptions };
+  /** Plain MQTT for development and load tests only: the client id is trusted as the identity. */
+  plain?: { host: string; port: number };
+}
+
+/**
+ * The vehicle-facing listeners and the set of live connections. Network screening happens
+ * on the raw TCP connection, before any TLS work; identity when the handshake completes.
+ */
+export class VehicleRouter {
+  readonly connections = new Set<VehicleConnection>();
+  private readonly ctx: RouterContext;
+  private readonly listeners: RouterListeners;
+  private readonly servers: Server[] = [];
+  private tlsServer: ReturnType<typeof createTlsServer> | undefined;
+  /** Rate and quota decisions made at TCP accept, by remote address and port, until CONNECT. */
+  private readonly admissions = new Map<string, Refusal | null>();
+  readonly ports: { tls?: number; plain?: number } = {};
+
+  constructor(ctx: RouterContext, listeners: RouterListeners) {
+    this.ctx = ctx;
+    this.listeners = listeners;
+    ctx.policy.onChange(() => {
+      for (const conn of this.connections) conn.reconfigure();
+    });
+  }
+
+  private screen(socket: Socket): boolean {
+    const address = socket.remoteAddress ?? '';
+    const refusal = this.ctx.gate.screen(address);
+    if (refusal) {
+      this.ctx.metrics.refusals.inc({ reason: refusal });
+      this.ctx.logger.info({ address, refusal }, 'refused');
+      socket.destroy();
+      return false;
+    }
+    const key = `${address}:${socket.remotePort}`;
+    this.admissions.set(key, this.ctx.gate.admit(address, this.connections.size));
+    socket.once('close', () => this.admissions.delete(key));
+    return true;
+  }
+
+  private track(socket: Socket, tlsSocket: TLSSocket | null): void {
+    const key = `${socket.remoteAddress ?? ''}:${socket.remotePort}`;
+    const admission = this.admissions.get(key) ?? null;
+    this.admissions.delete(key);
+    const { topics } = this.ctx.policy.current;
+    const conn = new VehicleConnection({
+      ctx: this.ctx,
+      socket,
+      tlsIdentity: tlsSocket
+        ? identifyVehicle(tlsSocket, {
+            source: this.ctx.identity.source,
+            idPattern: this.ctx.identity.idPattern,
+            hasRole: (role) => topics.hasRole(role),
+          })
+        : null,
+      admission,
+      onClosed: (c) => {
+        this.connections.delete(c);
+        this.ctx.metrics.connections.set({ state: 'open' }, this.connections.size);
+      },
+    });
+    this.connections.add(conn);
+    this.ctx.metrics.connections.set({ state: 'open' }, this.connections.size);
+  }
+
+  async start(): Promise<void> {
+    const { tls, plain } = this.listeners;
+    if (tls) {
+      const server = createTlsServer(
+        {
+          ...tls.secure,
+          requestCert: true,
+          // Verified by hand after the handshake, so that refusals are MQTT answers with a vehicle id.
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1.2',
+          handshakeTimeout: this.ctx.policy.current.policy.protocol.connectTimeoutMs,
+        },
+        (socket) => this.track(socket, socket),
+      );
+      server.on('connection', (socket: Socket) => {
+        this.screen(socket);
+      });
+      server.on('tlsClientError', (err, socket) => {
+        this.ctx.metrics.closes.inc({ reason: 'tls-handshake' });
+        this.ctx.logger.debug(
+          { address: socket.remoteAddress, err: err.message },
+          'TLS handshake failed',
+        );
+      });
+      this.ports.tls = await listen(server, tls.host, tls.port);
+      this.tlsServer = server;
+      this.servers.push(server);
+    }
+    if (plain) {
+      const server = createNetServer((socket) => {
+        if (this.screen(socket)) this.track(socket, null);
+      });
+      this.ports.plain = await listen(server, plain.host, plain.port);
+      this.servers.push(server);
+    }
+  }
+
+  /** New certificate, key, CA or CRL: applies to handshakes from now on. */
+  setSecureContext(secure: SecureContextOptions): void {
+    this.tlsServer?.setSecureContext(secure);
+  }
+
+  /**
+   * Stops accepting, tells every 5.0 vehicle the server is shutting down (0x8B) and waits
+   * until the connections are gone or the time is up.
+   */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    const closed = Promise.all(
+      this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+    );
+    for (const conn of [...this.connections])
+      conn.disconnect(ReasonCode.serverShuttingDown, 'shutting-down');
+    const deadline = Date.now() + timeoutMs;
+    while (this.connections.size > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    for (const conn of [...this.connections]) conn.socket.destroy();
+    await closed;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,0 +1,205 @@
+import * as mqttPacket from 'mqtt-packet';
+import type { IConnackPacket, IConnectPacket } from '@roadcast/mqtt';
+import {
+  rankBrokers,
+  rendezvousPick,
+  type EdgeBrokerInfo,
+  type EdgePoolInfo,
+} from '@roadcast/routing';
+import type { Refusal } from './refusals.js';
+import { openUpstream, type UpstreamSession } from './upstream.js';
+import type { RelayConnection } from './relay-connection.js';
+
+/** Who the vehicle is, checked against the certificate and the policy; a refusal or the id and role. */
+function authenticate(
+  conn: RelayConnection,
+  connect: IConnectPacket,
+): Refusal | { vehicleId: string; role: string } {
+  const { policy, topics } = conn.ctx.policy.current;
+  let vehicleId: string;
+  let role = 'vehicle';
+  if (conn.tlsIdentity) {
+    if (!conn.tlsIdentity.ok) return conn.tlsIdentity.problem;
+    vehicleId = conn.tlsIdentity.identity.vehicleId;
+    role = conn.tlsIdentity.identity.role;
+  } else {
+    // Plain development listener: nothing to check the client id against.
+    vehicleId = connect.clientId;
+    if (!conn.ctx.identity.idPattern.test(vehicleId)) return 'bad-vehicle-id';
+  }
+  conn.identify(vehicleId, role);
+  if (
+    policy.identity.clientIdMustMatch &&
+    connect.clientId !== '' &&
+    connect.clientId !== vehicleId
+  )
+    return 'client-id-mismatch';
+  if (policy.identity.usernameMustMatch && connect.username && connect.username !== vehicleId)
+    return 'username-mismatch';
+  if (connect.will && topics.publish(role, vehicleId, connect.will.topic) !== 'allowed')
+    return 'will-not-authorized';
+  return { vehicleId, role };
+}
+
+/** The vehicle's pool; a vehicle of a draining or down pool is moved to an active one. */
+async function poolOf(conn: RelayConnection, vehicleId: string): Promise<EdgePoolInfo | undefined> {
+  const { sticky, topology } = conn.ctx;
+  const poolId = await sticky.poolFor(vehicleId);
+  let pool = topology.pool(poolId);
+  if (!pool) {
+    await topology.refresh();
+    pool = topology.pool(poolId);
+  }
+  if (pool?.state === 'active') return pool;
+  const next = rendezvousPick(
+    vehicleId,
+    topology.pools().filter((p) => p.state === 'active'),
+  );
+  if (!next) return undefined;
+  await sticky
+    .move(vehicleId, next.id)
+    .catch((err: unknown) => conn.log.warn({ err, poolId: next.id }, 'could not store the move'));
+  conn.log.info({ from: poolId, to: next.id }, 'moved off an inactive pool');
+  return next;
+}
+
+/**
+ * CONNECT accepted by policy → pool → broker (rendezvous, failing over in rank order) →
+ * the broker's CONNACK goes back to the vehicle and the relay starts.
+ */
+export async function establishSession(
+  conn: RelayConnection,
+  connect: IConnectPacket,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const version = connect.protocolVersion;
+  if (version === 4 || version === 5) conn.protocolVersion = version;
+  else return conn.refuse('unsupported-protocol', `protocol level ${String(version)}`);
+  if (conn.admission) return conn.refuse(conn.admission);
+  const who = authenticate(conn, connect);
+  if (typeof who === 'string') return conn.refuse(who);
+  if (conn.ctx.isStopping()) return conn.refuse('shutting-down');
+  conn.beginConnecting();
+
+  const pool = await poolOf(conn, who.vehicleId);
+  if (!pool) return conn.refuse('no-broker', 'no active pool');
+  conn.poolId = pool.id;
+  const { health } = conn.ctx;
+  const ranked = rankBrokers(who.vehicleId, pool);
+  // Healthy brokers in rank order, then the ones recently down, as a last resort.
+  const candidates = [
+    ...ranked.filter((b) => health.isHealthy(b.id)),
+    ...ranked.filter((b) => !health.isHealthy(b.id)),
+  ];
+  const connectForBroker = brokerConnect(conn, connect, who.vehicleId);
+  let session: UpstreamSession | undefined;
+  let broker: EdgeBrokerInfo | undefined;
+  for (const candidate of candidates) {
+    if (conn.state === 'closed') return;
+    try {
+      session = await openUpstream({
+        url: candidate.url,
+        connect: connectForBroker,
+        protocolVersion: conn.protocolVersion as 4 | 5,
+        timeoutMs: conn.ctx.broker.connectTimeoutMs,
+      });
+      broker = candidate;
+      health.markUp(candidate.id);
+      break;
+    } catch (err) {
+      health.markDown(candidate.id);
+      conn.ctx.metrics.brokerFailures.inc({ broker: candidate.id });
+      conn.log.warn(
+        { brokerId: candidate.id, err: (err as Error).message },
+        'broker unreachable; trying the next',
+      );
+    }
+  }
+  if (!session || !broker)
+    return conn.refuse('no-broker', `no reachable broker in pool ${pool.id}`);
+  if (conn.state === 'closed') {
+    session.socket.destroy();
+    return;
+  }
+  const accepted = (session.connack.reasonCode ?? session.connack.returnCode ?? 0) === 0;
+  if (!accepted) {
+    // The broker's own refusal is the answer the vehicle gets.
+    conn.log.warn(
+      { brokerId: broker.id, code: session.connack.reasonCode ?? session.connack.returnCode },
+      'broker refused the session',
+    );
+    session.socket.destroy();
+    conn.close('broker-refused', undefined, session.connackRaw);
+    return;
+  }
+  conn.startRelay(session, broker, connackForVehicle(conn, connect, session));
+  const ctx = conn.ctx;
+  ctx.metrics.accepted.inc();
+  ctx.metrics.connectSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  const sessionPresent = session.connack.sessionPresent;
+  conn.log.info(
+    { brokerId: broker.id, poolId: pool.id, sessionPresent, protocolVersion: conn.protocolVersion },
+    'relaying',
+  );
+  conn.notePresence(
+    ctx.presence
+      .record({
+        vehicleId: who.vehicleId,
+        brokerId: broker.id,
+        poolId: pool.id,
+        routerId: ctx.routerId,
+        connectionId: conn.id,
+        connectedAt: new Date().toISOString(),
+        sessionPresent,
+        protocolVersion: conn.protocolVersion as 4 | 5,
+      })
+      .then(() => true)
+      .catch((err: unknown) => {
+        conn.log.error({ err }, 'presence not recorded');
+        return false;
+      }),
+  );
+}
+
+/** The CONNECT the broker sees: the vehicle's, with the certified id as client id and user. */
+function brokerConnect(conn: RelayConnection, connect: IConnectPacket, vehicleId: string): Buffer {
+  const password = conn.ctx.broker.password;
+  const packet: IConnectPacket = {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: conn.protocolVersion as 4 | 5,
+    clean: connect.clean ?? true,
+    keepalive: connect.keepalive ?? 60,
+    clientId: vehicleId,
+    username: vehicleId,
+    ...(password ? { password } : {}),
+    ...(connect.will ? { will: connect.will } : {}),
+    ...(connect.properties ? { properties: connect.properties } : {}),
+  };
+  return mqttPacket.generate(packet, { protocolVersion: conn.protocolVersion });
+}
+
+/**
+ * The broker's CONNACK, unchanged for 3.1.1. For 5.0 the router adds what it knows: the
+ * assigned client id when the vehicle sent none, and its own packet size limit.
+ */
+function connackForVehicle(
+  conn: RelayConnection,
+  connect: IConnectPacket,
+  session: UpstreamSession,
+): Buffer {
+  if (conn.protocolVersion !== 5) return session.connackRaw;
+  const policy = conn.ctx.policy.current.policy;
+  const ours =
+    (conn.vehicleId && policy.protocol.vehicleMaxPacketSize[conn.vehicleId]) ||
+    policy.protocol.maxPacketSize;
+  const theirs = session.connack.properties?.maximumPacketSize;
+  const properties: NonNullable<IConnackPacket['properties']> = {
+    ...session.connack.properties,
+    maximumPacketSize: theirs ? Math.min(theirs, ours) : ours,
+    ...(connect.clientId === '' && conn.vehicleId
+      ? { assignedClientIdentifier: conn.vehicleId }
+      : {}),
+  };
+  return mqttPacket.generate({ ...session.connack, properties }, { protocolVersion: 5 });
+}

@@ -1,0 +1,103 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { PacketReader, type FramedPacket, type IConnackPacket } from '@roadcast/mqtt';
+
+export interface UpstreamSession {
+  socket: Socket;
+  reader: PacketReader;
+  connack: IConnackPacket;
+  connackRaw: Buffer;
+  /** Packets the broker sent right behind its CONNACK (queued messages), in order. */
+  following: FramedPacket[];
+}
+
+export class UpstreamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+// Whatever a broker sends is bounded too; its packets are relayed to vehicles whose own
+// limit applies at the vehicle, so this only guards the router's memory.
+const BROKER_MAX_PACKET = 268_435_460;
+
+/**
+ * Opens a connection to an edge broker, sends the CONNECT prepared for it and waits for the
+ * CONNACK. The socket is handed back paused, with anything the broker sent after the
+ * CONNACK already framed, so no byte is lost between this handshake and the relay.
+ */
+export function openUpstream(options: {
+  url: string;
+  connect: Buffer;
+  protocolVersion: 4 | 5;
+  timeoutMs: number;
+}): Promise<UpstreamSession> {
+  const url = new URL(options.url);
+  const secure = url.protocol === 'mqtts:';
+  if (!secure && url.protocol !== 'mqtt:')
+    return Promise.reject(new UpstreamError(`unsupported broker URL scheme ${url.protocol}`));
+  const port = Number(url.port || (secure ? 8883 : 1883));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+
+  return new Promise<UpstreamSession>((resolve, reject) => {
+    const socket: Socket = secure
+      ? tlsConnect({ host, port, servername: host })
+      : netConnect({ host, port });
+    socket.setNoDelay(true);
+    const reader = new PacketReader({
+      maxPacketSize: BROKER_MAX_PACKET,
+      protocolVersion: options.protocolVersion,
+    });
+    let settled = false;
+
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      socket.destroy();
+      reject(new UpstreamError(message));
+    };
+    const timer = setTimeout(
+      () => fail(`no CONNACK within ${options.timeoutMs} ms`),
+      options.timeoutMs,
+    );
+    const onError = (err: Error) => fail(err.message);
+    const onClose = () => fail('broker closed the connection before CONNACK');
+    const onData = (chunk: Buffer) => {
+      let framed: FramedPacket[];
+      try {
+        framed = reader.push(chunk);
+      } catch (err) {
+        fail(`broker sent an invalid packet: ${(err as Error).message}`);
+        return;
+      }
+      const first = framed[0];
+      if (!first) return;
+      if (first.packet.cmd !== 'connack') {
+        fail(`broker sent ${first.packet.cmd} before CONNACK`);
+        return;
+      }
+      settled = true;
+      socket.pause();
+      cleanup();
+      resolve({
+        socket,
+        reader,
+        connack: first.packet,
+        connackRaw: first.raw,
+        following: framed.slice(1),
+      });
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      socket.off('data', onData);
+    };
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.on('data', onData);
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(options.connect));
+  });
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { getTestPki } from '@roadcast/testing';
+import { TlsReloader, type TlsFiles } from '../src/tls-files.js';
+import { startRouterHarness, type RouterHarness } from './support/router-harness.js';
+import { RawVehicle, connectPacket } from './support/vehicle.js';
+
+const VIN = 'WVWZZZ1JZXW000801';
+
+describe('TLS file reload', () => {
+  let h: RouterHarness;
+  let dir: string;
+  let files: TlsFiles;
+
+  before(async () => {
+    const pki = getTestPki();
+    dir = mkdtempSync(join(tmpdir(), 'roadcast-router-tls-'));
+    files = {
+      caFile: join(dir, 'ca.crt'),
+      certFile: join(dir, 'router.crt'),
+      keyFile: join(dir, 'router.key'),
+      crlFile: join(dir, 'crl.pem'),
+    };
+    copyFileSync(pki.caFile, files.caFile);
+    copyFileSync(pki.routerCertFile, files.certFile);
+    copyFileSync(pki.routerKeyFile, files.keyFile);
+    copyFileSync(pki.crlFile, files.crlFile);
+    h = await startRouterHarness({ brokers: 1, tlsFiles: files });
+  });
+  after(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function connackCode(): Promise<number | undefined> {
+    const raw = await RawVehicle.open(h.tlsPort, getTestPki().vehicle(VIN));
+    raw.sendPacket(connectPacket(VIN, 5));
+    const connack = await raw.next('connack');
+    raw.close();
+    return connack?.cmd === 'connack' ? connack.reasonCode : undefined;
+  }
+
+  it('refuses a certificate revoked by a CRL published while the router runs', async () => {
+    const pki = getTestPki();
+    const reloader = new TlsReloader({
+      files,
+      apply: (secure) => h.router.setSecureContext(secure),
+      onError: (err) => assert.fail(err as Error),
+    });
+    await reloader.start(60_000);
+    try {
+      assert.equal(await connackCode(), 0);
+      assert.equal(await reloader.check(), false, 'nothing changed yet');
+
+      const crl = pki.authority.createCrl(
+        [
+          {
+            serialNumber: pki.revoked.serialNumber,
+            revokedAt: new Date(Date.now() - 60_000),
+            reason: 'keyCompromise',
+          },
+          {
+            serialNumber: pki.vehicle(VIN).serialNumber,
+            revokedAt: new Date(Date.now() - 1_000),
+            reason: 'keyCompromise',
+          },
+        ],
+        { validDays: 365 },
+      );
+      writeFileSync(files.crlFile, crl);
+      assert.equal(await reloader.check(), true);
+      assert.equal(await connackCode(), 0x87);
+    } finally {
+      reloader.stop();
+    }
+  });
+});

@@ -1,0 +1,17 @@
+export {
+  rendezvousPick,
+  rendezvousRank,
+  rendezvousScore,
+  unitHash,
+  type Weighted,
+} from './rendezvous.js';
+export {
+  EdgeTopology,
+  type EdgeBrokerInfo,
+  type EdgePoolInfo,
+  type EdgeState,
+} from './edge-topology.js';
+export { chooseBroker, rankBrokers } from './choose-broker.js';
+export { StickyAssignments, type StickyAssignmentsOptions } from './sticky-assignments.js';
+export { PresenceStore, type Presence, type PresenceStoreOptions } from './presence-store.js';
+export { RoutingError, type RoutingErrorCode } from './routing-error.js';
