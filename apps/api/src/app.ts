@@ -1,0 +1,69 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiDeps, ApiOptions } from './api-deps.js';
+import auditPlugin from './plugins/audit.js';
+import authPlugin from './plugins/auth.js';
+import dashboardPlugin from './plugins/dashboard.js';
+import depsPlugin from './plugins/deps.js';
+import errorHandlerPlugin from './plugins/error-handler.js';
+import healthPlugin from './plugins/health.js';
+import openapiPlugin from './plugins/openapi.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import requestMetricsPlugin from './plugins/request-metrics.js';
+import apiKeyRoutes from './routes/api-keys.js';
+import campaignRoutes from './routes/campaigns.js';
+import edgePoolRoutes from './routes/edge-pools.js';
+import eventRoutes from './routes/events.js';
+import routerPolicyRoutes from './routes/router-policy.js';
+import signingKeyRoutes from './routes/signing-keys.js';
+import vehicleRoutes from './routes/vehicles.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * The API as a tree of plugins. Tests call this and use `app.inject`; main.ts listens.
+ * A caller-supplied X-Request-Id is kept when it looks like one, else a UUID is made.
+ */
+export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 200,
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', String(request.id));
+  });
+  await app.register(depsPlugin, { deps });
+  await app.register(errorHandlerPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin, options.adminApiKey ? { adminApiKey: options.adminApiKey } : {});
+  await app.register(rateLimitPlugin, { perSecond: options.rateLimitPerSecond });
+  await app.register(auditPlugin);
+  await app.register(requestMetricsPlugin);
+  await app.register(healthPlugin);
+  await app.register(campaignRoutes);
+  await app.register(vehicleRoutes, { bulkBodyLimitBytes: options.bulkBodyLimitBytes });
+  await app.register(edgePoolRoutes);
+  await app.register(routerPolicyRoutes);
+  await app.register(apiKeyRoutes);
+  await app.register(signingKeyRoutes);
+  await app.register(eventRoutes, { heartbeatMs: options.eventsHeartbeatMs });
+  await app.register(dashboardPlugin);
+  await app.ready();
+  return app;
+}

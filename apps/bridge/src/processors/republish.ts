@@ -1,0 +1,29 @@
+import type { Job } from 'bullmq';
+import { parseJobData, RepublishJob } from '@roadcast/queue';
+import type { BridgeContext } from '../bridge-context.js';
+import { loadDeliveries } from '../delivery-store.js';
+import { failedIds, settleReport } from '../settle-report.js';
+
+/**
+ * Sends unacknowledged notices again, with their original notice ids, to wherever each
+ * vehicle is now. Deliveries of campaigns that are not running, or already acknowledged,
+ * are left alone.
+ */
+export async function processRepublish(job: Job, ctx: BridgeContext): Promise<{ sent: number }> {
+  const data = parseJobData(RepublishJob, job.data, job.name);
+  const now = Date.now();
+  const deliveries = (
+    await loadDeliveries(ctx.pool, data.deliveryIds, ['pending', 'published', 'parked'])
+  ).filter((d) => d.campaignStatus === 'running' && d.expiresAt.getTime() > now);
+  const report = await ctx.publisher.publish(deliveries, 'update');
+  await settleReport(ctx, deliveries, report);
+  const failed = failedIds(report);
+  if (failed.length > 0) {
+    await job.updateData({ ...data, deliveryIds: failed });
+    throw new Error(
+      `${failed.length} of ${deliveries.length} notices not re-sent: ${report.failures[0]?.error ?? ''}`,
+    );
+  }
+  ctx.logger.debug({ reason: data.reason, sent: report.outcomes.length }, 'notices re-sent');
+  return { sent: report.outcomes.length };
+}

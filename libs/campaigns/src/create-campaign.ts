@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { CampaignCreateRequest, CampaignDetail } from '@roadcast/contracts';
+import { appendEvent, enqueueCampaignStart } from '@roadcast/queue';
+import { planCampaign } from './campaign-plan.js';
+import { getCampaignDetail } from './campaign-read.js';
+import { CampaignError } from './errors.js';
+import { materializeDeliveries, recordWaveSizes } from './materialize.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { startCampaign } from './lifecycle.js';
+
+export interface CreateMeta {
+  /** Who asks: an API key name or the ingest source; scopes the idempotency key. */
+  createdBy: string;
+  requestId?: string;
+  idempotencyKey?: string;
+}
+
+export interface CreateResult {
+  campaign: CampaignDetail;
+  /** True when an earlier request with the same idempotency key created it. */
+  replayed: boolean;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Stores the campaign, its waves and one delivery per targeted vehicle in one transaction,
+ * then starts it (now, or by a delayed job when it is due). A request repeated with the same
+ * idempotency key by the same caller returns the campaign the first one created.
+ */
+export async function createCampaign(
+  deps: PipelineDeps,
+  request: CampaignCreateRequest,
+  meta: CreateMeta,
+  now: Date = new Date(),
+): Promise<CreateResult> {
+  if (meta.idempotencyKey) {
+    const existing = await findByIdempotencyKey(deps, meta.createdBy, meta.idempotencyKey);
+    if (existing) return replay(deps, existing, request);
+  }
+  const plan = planCampaign(request, now);
+  const id = randomUUID();
+  const client = await deps.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO campaigns (id, name, update_id, update_version, update_url, update_sha256, update_size,
+         priority, status, target, start_at, expires_at, created_by, request_id, idempotency_key, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12, $13, $14, now())`,
+      [
+        id,
+        request.name,
+        request.update.id,
+        request.update.version,
+        request.update.url,
+        request.update.sha256,
+        request.update.size,
+        plan.priority,
+        JSON.stringify(request.target),
+        plan.startAt,
+        plan.expiresAt,
+        meta.createdBy,
+        meta.requestId ?? null,
+        meta.idempotencyKey ?? null,
+      ],
+    );
+    await client.query(
+      `INSERT INTO campaign_waves (campaign_id, index, percent, success_threshold, failure_threshold)
+       SELECT $1, w.index, w.percent, w.success, w.failure
+       FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[]) AS w(index, percent, success, failure)`,
+      [
+        id,
+        plan.waves.map((w) => w.index),
+        plan.waves.map((w) => w.percent),
+        plan.waves.map((w) => w.successThreshold),
+        plan.waves.map((w) => w.failureThreshold),
+      ],
+    );
+    await materializeDeliveries(client, id, request.target, plan.waves);
+    await recordWaveSizes(client, id);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    if (meta.idempotencyKey && (err as { code?: string }).code === UNIQUE_VIOLATION) {
+      // A concurrent request with the same key won the race; answer with its campaign.
+      const existing = await findByIdempotencyKey(deps, meta.createdBy, meta.idempotencyKey);
+      if (existing) return replay(deps, existing, request);
+    }
+    throw err;
+  } finally {
+    client.release();
+  }
+  deps.logger?.info({ campaignId: id, requestId: meta.requestId }, 'campaign created');
+  if (deps.redis) {
+    await appendEvent(deps.redis, deps.prefix, {
+      type: 'campaign.created',
+      at: new Date().toISOString(),
+      campaignId: id,
+      data: { name: request.name, priority: plan.priority },
+    }).catch((err: unknown) => deps.logger?.warn({ err, campaignId: id }, 'event not recorded'));
+  }
+  await launch(deps, id, plan.startAt);
+  const campaign = await getCampaignDetail(deps.pool, id);
+  if (!campaign) throw new Error(`campaign ${id} vanished after creation`);
+  return { campaign, replayed: false };
+}
+
+/** Starts the campaign now if due, else schedules the start job. */
+async function launch(deps: PipelineDeps, campaignId: string, startAt: Date): Promise<void> {
+  if (startAt.getTime() <= Date.now()) await startCampaign(deps, campaignId);
+  else await enqueueCampaignStart(deps.queues, campaignId, startAt);
+}
+
+async function findByIdempotencyKey(
+  deps: PipelineDeps,
+  createdBy: string,
+  key: string,
+): Promise<string | undefined> {
+  const { rows } = await deps.pool.query<{ id: string }>(
+    'SELECT id FROM campaigns WHERE created_by = $1 AND idempotency_key = $2',
+    [createdBy, key],
+  );
+  return rows[0]?.id;
+}
+
+async function replay(
+  deps: PipelineDeps,
+  id: string,
+  request: CampaignCreateRequest,
+): Promise<CreateResult> {
+  const campaign = await getCampaignDetail(deps.pool, id);
+  if (!campaign) throw new CampaignError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
+  const same =
+    campaign.name === request.name &&
+    isDeepStrictEqual(campaign.update, request.update) &&
+    isDeepStrictEqual(campaign.target, JSON.parse(JSON.stringify(request.target))) &&
+    campaign.priority === (request.priority ?? 0);
+  if (!same) {
+    throw new CampaignError(
+      'ROADCAST_ERR_IDEMPOTENCY_MISMATCH',
+      'this idempotency key was used for a different campaign request',
+    );
+  }
+  // The first request may have stored the campaign and failed before starting it.
+  if (campaign.status === 'scheduled') await launch(deps, id, new Date(campaign.startAt));
+  return { campaign: (await getCampaignDetail(deps.pool, id)) ?? campaign, replayed: true };
+}

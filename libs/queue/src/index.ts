@@ -1,0 +1,27 @@
+export { bullPrefix, JOBS, jobPriority, QUEUES, redisKeys, type JobName } from './names.js';
+export {
+  CancelNoticesJob,
+  FanoutJob,
+  parseJobData,
+  RepublishJob,
+  StartCampaignJob,
+} from './jobs.js';
+export { cappedExponentialBackoff, NOTICE_JOB_RETRY, type BackoffOptions } from './backoff.js';
+export {
+  appendEvent,
+  EVENT_STREAM_MAX_LENGTH,
+  lastEventId,
+  readEvents,
+  type StoredEvent,
+} from './events.js';
+export {
+  chunk,
+  createPipelineQueues,
+  enqueueCampaignStart,
+  enqueueCancelNotices,
+  enqueueFanout,
+  enqueueRepublish,
+  type NoticeJobData,
+  type PipelineQueues,
+} from './queues.js';
+export { bullConnection } from './connection.js';
