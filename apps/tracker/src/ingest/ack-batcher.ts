@@ -1,0 +1,104 @@
+import type { Logger } from '@roadcast/observability';
+import type { AppliedAck } from './apply-acks.js';
+import type { ParsedAck } from './parse-ack.js';
+
+export interface PendingAck {
+  ack: ParsedAck;
+  release(): void;
+}
+
+export interface AckBatcherOptions {
+  batchSize: number;
+  flushIntervalMs: number;
+  /** Batches applied at once; rows are locked in id order, so they never deadlock each other. */
+  concurrency?: number;
+  apply(acks: ParsedAck[]): Promise<AppliedAck[]>;
+  /** Called after each committed batch (progress events, rollout). */
+  onApplied?(applied: AppliedAck[], batchSize: number): void;
+  logger: Logger;
+  /** Delay before a failed batch is tried again (Postgres down, a lock timeout). */
+  retryDelayMs?: number;
+}
+
+/**
+ * Collects acks and applies them in batches: when `batchSize` are waiting or the oldest has
+ * waited `flushIntervalMs`. Each ack is released (PUBACK) only after its batch committed;
+ * a failed batch is retried as a whole, so nothing is acknowledged that is not in Postgres.
+ * Up to `concurrency` batches are in flight, so one batch's round trip to Postgres overlaps
+ * the next one's work; acks arriving meanwhile form the following batches. Order between
+ * batches does not matter: applying is monotonic.
+ */
+export class AckBatcher {
+  private waiting: PendingAck[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+  private readonly options: AckBatcherOptions;
+
+  constructor(options: AckBatcherOptions) {
+    this.options = options;
+  }
+
+  get size(): number {
+    return this.waiting.length;
+  }
+
+  add(item: PendingAck): void {
+    this.waiting.push(item);
+    this.schedule();
+  }
+
+  /** Applies everything waiting now, then stops; acks never released stay queued on the broker. */
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight.size > 0 || this.waiting.length > 0) {
+      if (this.waiting.length > 0 && this.inFlight.size < this.concurrency) this.start();
+      await Promise.race(this.inFlight);
+    }
+    this.closed = true;
+  }
+
+  private get concurrency(): number {
+    return this.options.concurrency ?? 1;
+  }
+
+  /** Starts full batches while there is room; a partial batch waits for the flush timer. */
+  private schedule(): void {
+    if (this.closed) return;
+    while (this.waiting.length >= this.options.batchSize && this.inFlight.size < this.concurrency) {
+      this.start();
+    }
+    if (this.waiting.length > 0 && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (this.waiting.length > 0 && this.inFlight.size < this.concurrency) this.start();
+        this.schedule();
+      }, this.options.flushIntervalMs);
+    }
+  }
+
+  private start(): void {
+    const batch = this.waiting.splice(0, this.options.batchSize);
+    if (batch.length === 0) return;
+    const running: Promise<void> = this.applyUntilCommitted(batch).finally(() => {
+      this.inFlight.delete(running);
+      this.schedule();
+    });
+    this.inFlight.add(running);
+  }
+
+  private async applyUntilCommitted(batch: PendingAck[]): Promise<void> {
+    for (;;) {
+      try {
+        const applied = await this.options.apply(batch.map((p) => p.ack));
+        for (const item of batch) item.release();
+        this.options.onApplied?.(applied, batch.length);
+        return;
+      } catch (err) {
+        this.options.logger.error({ err, acks: batch.length }, 'ack batch not applied; retrying');
+        await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1_000));
+      }
+    }
+  }
+}

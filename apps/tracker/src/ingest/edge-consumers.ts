@@ -1,0 +1,92 @@
+import type { Logger } from '@roadcast/observability';
+import type { EdgeTopology } from '@roadcast/routing';
+import { EdgeAckConnection, type IncomingAck } from './edge-ack-connection.js';
+
+export interface EdgeConsumersOptions {
+  topology: EdgeTopology;
+  instanceId: string;
+  shareGroup: string;
+  ackFilter: string;
+  connectionsPerBroker: number;
+  sessionExpirySeconds: number;
+  receiveMaximum: number;
+  refreshMs: number;
+  onAck(ack: IncomingAck): void;
+  logger: Logger;
+}
+
+/**
+ * Keeps ack consumers on every edge broker Postgres lists, including draining and down ones:
+ * a broker marked down may still hold acks in its sessions, and connecting to one that is
+ * really gone only costs reconnect attempts. Brokers removed from the table are let go.
+ * Client ids are stable per tracker instance, broker and slot, so a restarted tracker resumes
+ * its sessions and receives what was queued for it.
+ */
+export class EdgeConsumers {
+  private readonly connections = new Map<string, { url: string; slots: EdgeAckConnection[] }>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly options: EdgeConsumersOptions;
+
+  constructor(options: EdgeConsumersOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    await this.sync();
+    this.timer = setInterval(() => {
+      this.sync().catch((err: unknown) =>
+        this.options.logger.warn({ err }, 'edge broker list not refreshed'),
+      );
+    }, this.options.refreshMs);
+    this.timer.unref();
+  }
+
+  /** Broker ids with at least one live consumer connection. */
+  connectedBrokers(): string[] {
+    return [...this.connections.entries()]
+      .filter(([, c]) => c.slots.some((s) => s.connected))
+      .map(([id]) => id);
+  }
+
+  get brokerCount(): number {
+    return this.connections.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([...this.connections.values()].flatMap((c) => c.slots.map((s) => s.close())));
+    this.connections.clear();
+  }
+
+  private async sync(): Promise<void> {
+    await this.options.topology.refresh();
+    const wanted = new Map<string, string>();
+    for (const pool of this.options.topology.pools()) {
+      for (const broker of pool.brokers) wanted.set(broker.id, broker.url);
+    }
+    for (const [id, current] of this.connections) {
+      if (wanted.get(id) === current.url) continue;
+      this.connections.delete(id);
+      await Promise.all(current.slots.map((s) => s.close()));
+      this.options.logger.info({ brokerId: id }, 'stopped consuming acks from edge broker');
+    }
+    for (const [id, url] of wanted) {
+      if (this.connections.has(id)) continue;
+      const slots = Array.from({ length: this.options.connectionsPerBroker }, (_, slot) => {
+        const connection = new EdgeAckConnection({
+          brokerId: id,
+          url,
+          clientId: `roadcast-${this.options.instanceId}-${id}-${slot}`.slice(0, 64),
+          filter: `$share/${this.options.shareGroup}/${this.options.ackFilter}`,
+          sessionExpirySeconds: this.options.sessionExpirySeconds,
+          receiveMaximum: this.options.receiveMaximum,
+          onAck: this.options.onAck,
+          logger: this.options.logger,
+        });
+        connection.start();
+        return connection;
+      });
+      this.connections.set(id, { url, slots });
+    }
+  }
+}

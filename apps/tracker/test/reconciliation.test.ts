@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { createDb, type Db } from '@roadcast/db';
+import { createLogger } from '@roadcast/observability';
+import { bullPrefix, QUEUES, redisKeys } from '@roadcast/queue';
+import { PresenceStore } from '@roadcast/routing';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@roadcast/testing';
+import { startTracker, type Tracker } from '../src/tracker.js';
+import {
+  deleteKeys,
+  eventually,
+  seedCampaign,
+  trackerSettings,
+  waitingNoticeJobs,
+} from './fixtures.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+let database: TestDatabase;
+let db: Db;
+let redis: Redis;
+let queue: Queue;
+let tracker: Tracker;
+const prefix = uniquePrefix('tracker-reconcile');
+const logger = createLogger({ service: 'tracker-test', level: 'warn' });
+
+before(async () => {
+  database = await createTestDatabase({ label: 'tracker_reconcile' });
+  db = createDb(database.url);
+  redis = new Redis(REDIS_URL);
+  queue = new Queue(QUEUES.notices, { connection: redis, prefix: bullPrefix(prefix) });
+  tracker = await startTracker(
+    trackerSettings({
+      DATABASE_URL: database.url,
+      REDIS_PREFIX: prefix,
+      TRACKER_INSTANCE_ID: `t-${process.pid}`,
+      TRACKER_SWEEP_INTERVAL_MS: '600000',
+      TRACKER_RETRY_DELAY_MS: '1000',
+      TRACKER_RETRY_MAX_ATTEMPTS: '2',
+    }),
+    logger,
+    new Registry(),
+  );
+});
+
+after(async () => {
+  await tracker.close();
+  await queue.close();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+  await db.close();
+  await database.drop();
+});
+
+function connectEvent(vehicleId: string): Promise<unknown> {
+  return redis.xadd(
+    redisKeys.presenceEvents(prefix),
+    '*',
+    'type',
+    'connect',
+    'vehicleId',
+    vehicleId,
+    'brokerId',
+    'edge-b',
+    'poolId',
+    'pool-b',
+    'routerId',
+    'r1',
+    'connectionId',
+    'c1',
+    'sessionPresent',
+    'false',
+    'at',
+    new Date().toISOString(),
+  );
+}
+
+async function republishedIds(reason: string): Promise<number[]> {
+  return (await waitingNoticeJobs(queue))
+    .filter((j) => j.name === 'republish' && j.data.reason === reason)
+    .flatMap((j) => j.data.deliveryIds as number[])
+    .sort((a, b) => a - b);
+}
+
+test('on connect, re-sends exactly the vehicle’s unacknowledged deliveries of running campaigns in started waves', async () => {
+  const live = await seedCampaign(db.pool, { vehicles: 4, state: 'parked', label: 'live' });
+  const [v1, v2, v3, v4] = live.vehicleIds as [string, string, string, string];
+  // v2 already acknowledged; v3 also has a delivery in a campaign that expired.
+  await db.pool.query(`UPDATE deliveries SET state = 'received' WHERE vehicle_id = $1`, [v2]);
+  const expired = await seedCampaign(db.pool, { vehicles: 1, label: 'old', expiresInMs: -1_000 });
+  await db.pool.query(`UPDATE deliveries SET vehicle_id = $1 WHERE campaign_id = $2`, [
+    v3,
+    expired.campaignId,
+  ]);
+  // v4's delivery belongs to a wave that has not started.
+  await db.pool.query(`UPDATE deliveries SET wave = 1 WHERE vehicle_id = $1 AND campaign_id = $2`, [
+    v4,
+    live.campaignId,
+  ]);
+
+  for (const v of [v1, v2, v3, v4]) await connectEvent(v);
+  const { rows } = await db.pool.query<{ id: number }>(
+    `SELECT id FROM deliveries WHERE campaign_id = $1 AND vehicle_id = ANY($2) ORDER BY id`,
+    [live.campaignId, [v1, v3]],
+  );
+  const expected = rows.map((r) => Number(r.id));
+  await eventually(
+    async () => (await republishedIds('reconnect')).length >= expected.length,
+    'republish enqueued',
+  );
+  assert.deepEqual(await republishedIds('reconnect'), expected);
+  const seen = await db.pool.query(
+    `SELECT count(*)::int AS n FROM vehicles WHERE id = ANY($1) AND last_seen_at IS NOT NULL`,
+    [[v1, v2, v3, v4]],
+  );
+  assert.equal(seen.rows[0].n, 4);
+  // Every event was acknowledged in the consumer group.
+  const pending = (await redis.xpending(redisKeys.presenceEvents(prefix), 'tracker')) as [number];
+  assert.equal(pending[0], 0);
+});
+
+test('the retry timer re-sends only to connected vehicles, after the delay, a bounded number of times', async () => {
+  const seeded = await seedCampaign(db.pool, { vehicles: 3, label: 'retry' });
+  const [online, offline, fresh] = seeded.vehicleIds as [string, string, string];
+  await db.pool.query(
+    `UPDATE deliveries SET updated_at = now() - interval '10 seconds', attempts = 0 WHERE campaign_id = $1 AND vehicle_id <> $2`,
+    [seeded.campaignId, fresh],
+  );
+  const presence = new PresenceStore({ redis, prefix });
+  for (const vehicleId of [online, fresh]) {
+    await presence.record({
+      vehicleId,
+      brokerId: 'edge-a',
+      poolId: 'pool-a',
+      routerId: 'r1',
+      connectionId: `c-${vehicleId}`,
+      connectedAt: new Date().toISOString(),
+      sessionPresent: true,
+      protocolVersion: 5,
+    });
+  }
+  await queue.drain();
+  await tracker.sweep();
+  const idOf = async (v: string) =>
+    Number(
+      (
+        await db.pool.query(
+          `SELECT id FROM deliveries WHERE vehicle_id = $1 AND campaign_id = $2`,
+          [v, seeded.campaignId],
+        )
+      ).rows[0].id,
+    );
+  assert.deepEqual(await republishedIds('retry'), [await idOf(online)]);
+  assert.ok(offline);
+
+  // Right after a re-send the delivery is not due again.
+  await queue.drain();
+  await tracker.sweep();
+  assert.deepEqual(await republishedIds('retry'), []);
+  // The delay doubles with each publish the bridge counted: 1 s, 2 s, 4 s…
+  const age = (attempts: number, seconds: number) =>
+    db.pool.query(
+      `UPDATE deliveries SET attempts = $2, updated_at = now() - make_interval(secs => $3) WHERE vehicle_id = $1`,
+      [online, attempts, seconds],
+    );
+  await age(1, 1.5);
+  await tracker.sweep();
+  assert.deepEqual(await republishedIds('retry'), []);
+  await age(1, 2.5);
+  await tracker.sweep();
+  assert.deepEqual(await republishedIds('retry'), [await idOf(online)]);
+  // After the maximum number of publishes the timer gives up.
+  await queue.drain();
+  await age(2, 3600);
+  await tracker.sweep();
+  assert.deepEqual(await republishedIds('retry'), []);
+});

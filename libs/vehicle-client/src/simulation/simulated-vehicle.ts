@@ -1,0 +1,92 @@
+import type { Notice } from '@roadcast/contracts';
+import type { VehicleClient } from '../vehicle-client.js';
+import { between } from './seeded-random.js';
+
+export interface VehicleBehaviour {
+  /** Time from receiving a notice to `downloading`, to `installing` and to the outcome. */
+  stepMs: readonly [number, number];
+  /** This vehicle's install fails (decided up front so a test knows the expected outcome). */
+  fails: boolean;
+  failureReason: string;
+}
+
+export type VehicleOutcome = 'installed' | 'failed' | 'rejected' | 'cancelled';
+
+/**
+ * The software side of one simulated car: it installs what the SDK surfaces, step by step,
+ * and records what its application saw, so a test can prove every notice reached the
+ * application once, however often it crossed the network.
+ */
+export class SimulatedVehicle {
+  /** Times the application was shown each notice id. */
+  readonly seen = new Map<string, number>();
+  readonly outcomes = new Map<string, VehicleOutcome>();
+  rejections = 0;
+  duplicates = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    readonly client: VehicleClient,
+    readonly behaviour: VehicleBehaviour,
+    private readonly random: () => number,
+  ) {
+    client.on('notice', (notice) => this.onNotice(notice));
+    client.on('rejected', (r) => {
+      this.rejections += 1;
+      if (r.noticeId) this.outcomes.set(r.noticeId, 'rejected');
+    });
+    client.on('duplicate', () => {
+      this.duplicates += 1;
+    });
+    client.on('cancel', ({ update }) => {
+      if (update) this.outcomes.set(update.noticeId, 'cancelled');
+    });
+  }
+
+  get vehicleId(): string {
+    return this.client.vehicleId;
+  }
+
+  /** Installs still under way. */
+  get busy(): number {
+    return [...this.seen.keys()].filter((id) => !this.outcomes.has(id)).length;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private onNotice(notice: Notice): void {
+    this.seen.set(notice.noticeId, (this.seen.get(notice.noticeId) ?? 0) + 1);
+    const steps: Array<() => Promise<unknown>> = [
+      () => this.client.report(notice.noticeId, 'downloading'),
+      () => this.client.report(notice.noticeId, 'installing'),
+      async () => {
+        const outcome = this.behaviour.fails ? 'failed' : 'installed';
+        const reported = await this.client.report(
+          notice.noticeId,
+          outcome,
+          this.behaviour.fails ? this.behaviour.failureReason : undefined,
+        );
+        if (reported) this.outcomes.set(notice.noticeId, outcome);
+      },
+    ];
+    // Reports made while offline wait in the SDK's store and go out on reconnect.
+    const next = (): void => {
+      const step = steps.shift();
+      if (!step || this.stopped) return;
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          void step().then(next, next);
+        },
+        between(this.random, this.behaviour.stepMs),
+      );
+      this.timers.add(timer);
+    };
+    next();
+  }
+}
