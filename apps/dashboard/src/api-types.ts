@@ -1,0 +1,14 @@
+/** The API's resources, typed from the shared contracts (types only: nothing is bundled). */
+export type {
+  Campaign,
+  CampaignCreateRequest,
+  CampaignDetail,
+  CampaignList,
+  Delivery,
+  DeliveryList,
+  EdgePool,
+  EdgeBroker,
+  PolicyVersion,
+  VehicleDetail,
+  WaveProgress,
+} from '@roadcast/contracts';

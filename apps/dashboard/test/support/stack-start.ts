@@ -1,0 +1,9 @@
+import { startStack, type Stack } from '@roadcast/testing';
+
+/**
+ * The platform for the browser tests. A machine busy with other builds can be slow to start
+ * an app, so the apps get a generous health deadline rather than a second attempt.
+ */
+export function startDashboardStack(): Promise<Stack> {
+  return startStack({ label: 'dashboard', startTimeoutMs: 120_000 });
+}
