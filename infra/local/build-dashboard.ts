@@ -1,0 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+
+const workspace = resolve(import.meta.dirname, '../..');
+const dashboard = join(workspace, 'apps', 'dashboard');
+// Vite is the dashboard's own dependency; resolve it from there.
+const require = createRequire(join(dashboard, 'package.json'));
+
+/** Builds apps/dashboard into its dist/ folder, which the api serves at `/`. */
+export function buildDashboard(): void {
+  const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: dashboard,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error('the dashboard build failed (see above)');
+}
