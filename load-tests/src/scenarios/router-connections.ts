@@ -1,0 +1,168 @@
+import * as mqttPacket from 'mqtt-packet';
+import type { TLSSocket } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { scenarioMachine } from '../runner/machine.js';
+import type { Measurement, Scenario, ScenarioOptions, ScenarioResult } from '../scenario.js';
+import { benchVehicle, openTls, rssBytes, startRouterRig, type RouterRig } from './router-rig.js';
+
+/**
+ * Idle vehicle connections held open through the router and through HAProxy (same mTLS,
+ * same Mosquitto behind), and the memory each proxy needs per connection: resident memory
+ * with N idle sessions minus resident memory before the first, divided by N.
+ */
+
+const DEFAULT_VEHICLES = 2_000;
+const SMOKE_VEHICLES = 10;
+// Each relayed connection costs two sockets on one loopback address, and certificates are
+// issued per vehicle: beyond this the machine, not the proxy, is what gets measured.
+const MAX_VEHICLES = 4_000;
+const OPEN_IN_PARALLEL = 50;
+
+type Proxy = 'router' | 'haproxy';
+
+/** One MQTT 5 session through the proxy, left idle (keep alive off) once CONNACK arrives. */
+async function openSession(port: number, n: number): Promise<TLSSocket> {
+  const cert = benchVehicle(n);
+  const socket = await openTls(port, cert);
+  const parser = mqttPacket.parser({ protocolVersion: 5 });
+  const connack = new Promise<void>((resolve, reject) => {
+    parser.on('packet', (packet) =>
+      packet.cmd === 'connack' && !packet.reasonCode
+        ? resolve()
+        : reject(new Error(`refused: ${JSON.stringify(packet)}`)),
+    );
+    socket.on('close', () => reject(new Error('closed before CONNACK')));
+  });
+  socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+  socket.on('error', () => undefined);
+  socket.write(
+    mqttPacket.generate(
+      {
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        keepalive: 0,
+        clientId: cert.vehicleId,
+      },
+      { protocolVersion: 5 },
+    ),
+  );
+  await connack;
+  return socket;
+}
+
+async function holdIdle(
+  rig: RouterRig,
+  proxy: Proxy,
+  vehicles: number,
+  onProgress: (done: number) => void,
+): Promise<{ before: number; after: number; opened: number; ms: number }> {
+  const pid = proxy === 'router' ? rig.routerPid : rig.haproxyPid;
+  const port = proxy === 'router' ? rig.routerPort : rig.haproxyPort;
+  // A warm-up session, so lazily loaded code and TLS state are not counted per connection.
+  const warm = await openSession(port, vehicles + 1);
+  warm.destroy();
+  await sleep(200);
+  const before = rssBytes(pid);
+  const sockets: TLSSocket[] = [];
+  const started = Date.now();
+  try {
+    for (let next = 0; next < vehicles;) {
+      const batch = Array.from({ length: Math.min(OPEN_IN_PARALLEL, vehicles - next) }, (_, i) =>
+        openSession(port, next + i),
+      );
+      sockets.push(...(await Promise.all(batch)));
+      next += batch.length;
+      onProgress(next);
+    }
+    const ms = Date.now() - started;
+    // Let the proxy settle (TLS buffers released, GC) before reading its memory.
+    await sleep(1_000);
+    return { before, after: rssBytes(pid), opened: sockets.length, ms };
+  } finally {
+    for (const s of sockets) s.destroy();
+    await sleep(500);
+  }
+}
+
+async function run(options: ScenarioOptions): Promise<ScenarioResult> {
+  const startedAt = new Date().toISOString();
+  const requested = options.vehicles ?? (options.smoke ? SMOKE_VEHICLES : DEFAULT_VEHICLES);
+  const vehicles = Math.min(requested, MAX_VEHICLES);
+  const notes: string[] = [];
+  if (vehicles < requested) {
+    notes.push(
+      `Asked for ${requested} vehicles; measured ${vehicles}, the most one loopback address and this machine's descriptor limit hold through two proxies.`,
+    );
+  }
+  // Certificates first: issuing them is the load generator's cost, not the proxies'.
+  for (let n = 0; n <= vehicles + 1; n++) benchVehicle(n);
+  const rig = await startRouterRig(`${options.outDir}/rig`);
+  const results = {} as Record<Proxy, Awaited<ReturnType<typeof holdIdle>>>;
+  try {
+    const proxies: Proxy[] = ['haproxy', 'router'];
+    for (const [i, proxy] of proxies.entries()) {
+      results[proxy] = await holdIdle(rig, proxy, vehicles, (done) =>
+        options.progress?.(
+          i * vehicles + done,
+          proxies.length * vehicles,
+          `${proxy}: ${done} idle sessions`,
+        ),
+      );
+    }
+  } finally {
+    await rig.stop();
+  }
+  const perConnection = (p: Proxy) =>
+    Math.max(0, results[p].after - results[p].before) / results[p].opened;
+  const measurements: Measurement[] = [
+    {
+      name: 'memory per idle connection',
+      value: perConnection('router') / 1024,
+      unit: 'KiB',
+      baseline: { name: 'HAProxy', value: perConnection('haproxy') / 1024 },
+      ratio: perConnection('router') / Math.max(1, perConnection('haproxy')),
+      target: '<= HAProxy',
+    },
+    {
+      name: `resident memory with ${vehicles} idle connections`,
+      value: results.router.after / 1024 ** 2,
+      unit: 'MiB',
+      baseline: { name: 'HAProxy', value: results.haproxy.after / 1024 ** 2 },
+      ratio: results.router.after / results.haproxy.after,
+    },
+    {
+      name: 'session set-up rate (mTLS + CONNECT → CONNACK)',
+      value: (results.router.opened / results.router.ms) * 1000,
+      unit: 'sessions/s',
+      baseline: { name: 'HAProxy', value: (results.haproxy.opened / results.haproxy.ms) * 1000 },
+      ratio: results.haproxy.ms / results.router.ms,
+    },
+  ];
+  notes.push(
+    `Resident memory before → after: router ${(results.router.before / 1024 ** 2).toFixed(1)} → ${(results.router.after / 1024 ** 2).toFixed(1)} MiB, HAProxy ${(results.haproxy.before / 1024 ** 2).toFixed(1)} → ${(results.haproxy.after / 1024 ** 2).toFixed(1)} MiB.`,
+    "The router looks up each vehicle's pool (Redis, then Postgres) and records presence at every CONNECT; HAProxy only forwards bytes, so set-up rates differ by design.",
+    `Sessions are opened ${OPEN_IN_PARALLEL} at a time; every process shares ${scenarioMachine().cpus} CPUs.`,
+  );
+  return {
+    scenario: 'router-connections',
+    startedAt,
+    machine: scenarioMachine(),
+    parameters: {
+      vehicles,
+      protocol: 'MQTT 5, keep alive off',
+      tls: 'mTLS (fleet CA, CRL) at both proxies',
+      haproxy: 'mode tcp, nbthread 1',
+    },
+    measurements,
+    notes,
+  };
+}
+
+export const routerConnections: Scenario = {
+  name: 'router-connections',
+  description:
+    'Idle vehicle sessions held through the router vs HAProxy, memory per connection and set-up rate',
+  run,
+};
