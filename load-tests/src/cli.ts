@@ -80,6 +80,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.exit(130);
   };
   process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   const suite = await runSuite({
     scenarios: args.scenarios
       .map((name) => selected.find((s) => s.name === name))
@@ -101,6 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   });
   process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
   writeRunFiles(outDir, suite);
   console.log(`Report: ${join(outDir, 'report.md')}`);
   console.log(`Results: ${join(outDir, 'results.json')}`);

@@ -108,6 +108,7 @@ const router = new VehicleRouter(ctx, {
           host: settings.ROUTER_HOST,
           port: settings.ROUTER_TLS_PORT,
           secure: await readTlsFiles(tlsFiles),
+          sessionTimeoutS: settings.ROUTER_TLS_SESSION_TIMEOUT_S,
         },
       }
     : {}),

@@ -16,6 +16,10 @@ export interface RouterMetrics {
   drained: Counter<'reason'>;
   /** Time a direction of a relay was held back by a byte-rate bucket. */
   throttled: Counter<'direction'>;
+  /** Completed vehicle TLS handshakes; `resumed` ones skipped the certificate work. */
+  tlsHandshakes: Counter<'resumed'>;
+  /** Vehicle TLS handshakes that failed, by error code. */
+  tlsFailures: Counter<'code'>;
 }
 
 export function createRouterMetrics(registry: Registry): RouterMetrics {
@@ -42,6 +46,18 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       name: 'roadcast_router_refusals_total',
       help: 'Connections, packets and subscriptions refused, by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    tlsHandshakes: new Counter({
+      name: 'roadcast_router_tls_handshakes_total',
+      help: 'Completed vehicle TLS handshakes, by whether a session was resumed',
+      labelNames: ['resumed'],
+      registers,
+    }),
+    tlsFailures: new Counter({
+      name: 'roadcast_router_tls_failures_total',
+      help: 'Failed vehicle TLS handshakes, by error code',
+      labelNames: ['code'],
       registers,
     }),
     closes: new Counter({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import {
   createServer as createTlsServer,
@@ -13,7 +14,13 @@ import { identifyVehicle } from './vehicle-identity.js';
 
 export interface RouterListeners {
   /** The mTLS vehicle listener. */
-  tls?: { host: string; port: number; secure: SecureContextOptions };
+  tls?: {
+    host: string;
+    port: number;
+    secure: SecureContextOptions;
+    /** Lifetime of a TLS session ticket; see `setSecureContext` for how they end early. */
+    sessionTimeoutS?: number;
+  };
   /** Plain MQTT for development and load tests only: the client id is trusted as the identity. */
   plain?: { host: string; port: number };
 }
@@ -91,14 +98,22 @@ export class VehicleRouter {
           rejectUnauthorized: false,
           minVersion: 'TLSv1.2',
           handshakeTimeout: this.ctx.policy.current.policy.protocol.connectTimeoutMs,
+          // Returning vehicles resume their session: no certificate signatures or chain
+          // checks on either side, which is what makes a reconnect storm affordable.
+          sessionTimeout: tls.sessionTimeoutS ?? 3_600,
+          ticketKeys: randomBytes(48),
         },
-        (socket) => this.track(socket, socket),
+        (socket) => {
+          this.ctx.metrics.tlsHandshakes.inc({ resumed: String(socket.isSessionReused()) });
+          this.track(socket, socket);
+        },
       );
       server.on('connection', (socket: Socket) => {
         this.screen(socket);
       });
-      server.on('tlsClientError', (err, socket) => {
+      server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
         this.ctx.metrics.closes.inc({ reason: 'tls-handshake' });
+        this.ctx.metrics.tlsFailures.inc({ code: tlsErrorCode(err) });
         this.ctx.logger.debug(
           { address: socket.remoteAddress, err: err.message },
           'TLS handshake failed',
@@ -117,9 +132,13 @@ export class VehicleRouter {
     }
   }
 
-  /** New certificate, key, CA or CRL: applies to handshakes from now on. */
+  /**
+   * New certificate, key, CA or CRL: applies to handshakes from now on. The session ticket
+   * keys change with it, because a resumed session skips certificate checks: after a new CRL
+   * every vehicle makes one full handshake, and a revoked one is refused.
+   */
   setSecureContext(secure: SecureContextOptions): void {
-    this.tlsServer?.setSecureContext(secure);
+    this.tlsServer?.setSecureContext({ ...secure, ticketKeys: randomBytes(48) });
   }
 
   /**
@@ -148,4 +167,9 @@ function listen(server: Server, host: string, port: number): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** A bounded label for a TLS failure: the error's code, or `other`. */
+function tlsErrorCode(err: Error & { code?: string }): string {
+  return err.code && /^[A-Z0-9_]{1,80}$/.test(err.code) ? err.code : 'other';
 }

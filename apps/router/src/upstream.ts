@@ -58,8 +58,11 @@ export function openUpstream(options: {
       socket.destroy();
       reject(new UpstreamError(message));
     };
+    // Judged after the next I/O poll: when the event loop was held up (a burst of
+    // handshakes, a starved CPU), timers run before sockets are read, and a CONNACK that
+    // arrived in time must not count as missing and send the vehicle to another broker.
     const timer = setTimeout(
-      () => fail(`no CONNACK within ${options.timeoutMs} ms`),
+      () => setImmediate(() => fail(`no CONNACK within ${options.timeoutMs} ms`)),
       options.timeoutMs,
     );
     const onError = (err: Error) => fail(err.message);

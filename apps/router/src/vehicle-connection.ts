@@ -103,8 +103,12 @@ export class VehicleConnection implements RelayConnection {
     this.socket.on('end', () => this.close('vehicle-closed'));
     this.socket.on('close', () => this.close('vehicle-closed'));
     this.socket.on('error', (err) => this.close('vehicle-error', err));
+    // As with the broker's CONNACK: a CONNECT already received is read before the deadline
+    // is judged, even when the event loop was held up.
     this.connectTimer = setTimeout(() => {
-      if (this.state === 'awaiting-connect') this.refuse('connect-timeout');
+      setImmediate(() => {
+        if (this.state === 'awaiting-connect') this.refuse('connect-timeout');
+      });
     }, policy.protocol.connectTimeoutMs);
   }
 

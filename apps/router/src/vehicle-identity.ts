@@ -48,7 +48,12 @@ export function vehicleIdFromCertificate(
  */
 export function identifyVehicle(
   socket: TLSSocket,
-  options: { source: IdentitySource; idPattern: RegExp; hasRole: (role: string) => boolean },
+  options: {
+    source: IdentitySource;
+    idPattern: RegExp;
+    hasRole: (role: string) => boolean;
+    now?: () => number;
+  },
 ): IdentityResult {
   const cert = socket.getPeerCertificate();
   if (!cert || Object.keys(cert).length === 0) return { ok: false, problem: 'no-certificate' };
@@ -62,6 +67,17 @@ export function identifyVehicle(
       ok: false,
       problem: 'certificate-rejected',
       detail,
+      ...(vehicleId ? { vehicleId } : {}),
+    };
+  }
+  // A resumed TLS session is not verified again, and its certificate may have expired since
+  // the full handshake: the validity period is checked on every connection.
+  const now = options.now?.() ?? Date.now();
+  if (!(Date.parse(cert.valid_from) <= now && now <= Date.parse(cert.valid_to))) {
+    return {
+      ok: false,
+      problem: 'certificate-rejected',
+      detail: 'certificate is not valid now',
       ...(vehicleId ? { vehicleId } : {}),
     };
   }

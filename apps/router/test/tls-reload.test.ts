@@ -43,6 +43,52 @@ describe('TLS file reload', () => {
     return connack?.cmd === 'connack' ? connack.reasonCode : undefined;
   }
 
+  it('lets a returning vehicle resume its TLS session, until a new CRL ends every session', async () => {
+    const pki = getTestPki();
+    const vin = 'WVWZZZ1JZXW000802';
+    const cert = pki.vehicle(vin);
+    const reloader = new TlsReloader({
+      files,
+      apply: (secure) => h.router.setSecureContext(secure),
+      onError: (err) => assert.fail(err as Error),
+    });
+    await reloader.start(60_000);
+    const connect = async (session?: Buffer) => {
+      const raw = await RawVehicle.open(h.tlsPort, cert, 5, session ? { session } : {});
+      raw.sendPacket(connectPacket(vin, 5));
+      const connack = await raw.next('connack');
+      // TLS 1.3 tickets follow the handshake; the CONNACK round trip leaves time for them.
+      const resumed = raw.socket.isSessionReused();
+      const ticket = raw.tlsSession;
+      raw.close();
+      return { code: connack?.cmd === 'connack' ? connack.reasonCode : undefined, resumed, ticket };
+    };
+    try {
+      const first = await connect();
+      assert.equal(first.code, 0);
+      assert.equal(first.resumed, false);
+      assert.ok(first.ticket, 'the router offers a session ticket');
+      const back = await connect(first.ticket);
+      assert.deepEqual([back.code, back.resumed], [0, true], 'abbreviated handshake, same vehicle');
+
+      writeFileSync(
+        files.crlFile,
+        pki.authority.createCrl(
+          [{ serialNumber: cert.serialNumber, revokedAt: new Date(), reason: 'keyCompromise' }],
+          { validDays: 365 },
+        ),
+      );
+      assert.equal(await reloader.check(), true);
+      const afterCrl = await connect(back.ticket ?? first.ticket);
+      assert.equal(afterCrl.resumed, false, 'the old ticket no longer resumes');
+      assert.equal(afterCrl.code, 0x87, 'the full handshake finds the certificate revoked');
+    } finally {
+      reloader.stop();
+      copyFileSync(pki.crlFile, files.crlFile);
+      await reloader.check();
+    }
+  });
+
   it('refuses a certificate revoked by a CRL published while the router runs', async () => {
     const pki = getTestPki();
     const reloader = new TlsReloader({

@@ -54,7 +54,10 @@ after(async () => {
   await database.drop();
 });
 
-function connectEvent(vehicleId: string): Promise<unknown> {
+function connectEvent(
+  vehicleId: string,
+  session: { brokerId: string; present: boolean } = { brokerId: 'edge-b', present: false },
+): Promise<unknown> {
   return redis.xadd(
     redisKeys.presenceEvents(prefix),
     '*',
@@ -63,7 +66,7 @@ function connectEvent(vehicleId: string): Promise<unknown> {
     'vehicleId',
     vehicleId,
     'brokerId',
-    'edge-b',
+    session.brokerId,
     'poolId',
     'pool-b',
     'routerId',
@@ -71,10 +74,18 @@ function connectEvent(vehicleId: string): Promise<unknown> {
     'connectionId',
     'c1',
     'sessionPresent',
-    'false',
+    String(session.present),
     'at',
     new Date().toISOString(),
   );
+}
+
+async function deliveryId(vehicleId: string, campaignId: string): Promise<number> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `SELECT id FROM deliveries WHERE vehicle_id = $1 AND campaign_id = $2`,
+    [vehicleId, campaignId],
+  );
+  return Number(rows[0]?.id);
 }
 
 async function republishedIds(reason: string): Promise<number[]> {
@@ -121,6 +132,34 @@ test('on connect, re-sends exactly the vehicle’s unacknowledged deliveries of 
   assert.equal(pending[0], 0);
 });
 
+test('on connect, leaves out what the broker still holds in the session it resumed', async () => {
+  const seeded = await seedCampaign(db.pool, { vehicles: 4, state: 'published', label: 'held' });
+  const [held, moved, fresh, parked] = seeded.vehicleIds as [string, string, string, string];
+  await db.pool.query(`UPDATE deliveries SET broker_id = 'edge-a' WHERE campaign_id = $1`, [
+    seeded.campaignId,
+  ]);
+  await db.pool.query(`UPDATE deliveries SET state = 'parked' WHERE vehicle_id = $1`, [parked]);
+  await queue.drain();
+  // Back on the broker that holds its session: nothing to re-send.
+  await connectEvent(held, { brokerId: 'edge-a', present: true });
+  // Failed over to another broker, whose resumed session cannot hold this notice.
+  await connectEvent(moved, { brokerId: 'edge-b', present: true });
+  // The broker lost the session.
+  await connectEvent(fresh, { brokerId: 'edge-a', present: false });
+  // Published while the vehicle had no session there: the broker never queued it.
+  await connectEvent(parked, { brokerId: 'edge-a', present: true });
+  const idOf = (v: string) => deliveryId(v, seeded.campaignId);
+  const expected = [await idOf(moved), await idOf(fresh), await idOf(parked)].sort((a, b) => a - b);
+  await eventually(
+    async () => (await republishedIds('reconnect')).length >= expected.length,
+    'republish enqueued',
+  );
+  const pending = async () =>
+    ((await redis.xpending(redisKeys.presenceEvents(prefix), 'tracker')) as [number])[0];
+  await eventually(async () => (await pending()) === 0, 'every event handled');
+  assert.deepEqual(await republishedIds('reconnect'), expected);
+});
+
 test('the retry timer re-sends only to connected vehicles, after the delay, a bounded number of times', async () => {
   const seeded = await seedCampaign(db.pool, { vehicles: 3, label: 'retry' });
   const [online, offline, fresh] = seeded.vehicleIds as [string, string, string];
@@ -143,15 +182,7 @@ test('the retry timer re-sends only to connected vehicles, after the delay, a bo
   }
   await queue.drain();
   await tracker.sweep();
-  const idOf = async (v: string) =>
-    Number(
-      (
-        await db.pool.query(
-          `SELECT id FROM deliveries WHERE vehicle_id = $1 AND campaign_id = $2`,
-          [v, seeded.campaignId],
-        )
-      ).rows[0].id,
-    );
+  const idOf = (v: string) => deliveryId(v, seeded.campaignId);
   assert.deepEqual(await republishedIds('retry'), [await idOf(online)]);
   assert.ok(offline);
 

@@ -1,7 +1,12 @@
 export * from './stack/index.js';
 export { freePort, uniquePrefix } from './ids.js';
 export { migrateWithCli } from './migrate-cli.js';
-export { startMosquitto, type MosquittoBroker, type MosquittoOptions } from './mosquitto.js';
+export {
+  mtlsListenerConfig,
+  startMosquitto,
+  type MosquittoBroker,
+  type MosquittoOptions,
+} from './mosquitto.js';
 export {
   createTestDatabase,
   type TestDatabase,

@@ -13,6 +13,7 @@ import { userInfo } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ids.js';
+import { getTestPki, type TestPki } from './test-pki.js';
 import { processTempDir, removeTempDir } from './temp-dirs.js';
 
 export interface MosquittoOptions {
@@ -123,6 +124,23 @@ function waitForExit(child: ChildProcess): Promise<void> {
 }
 
 class AddressInUseError extends Error {}
+
+/**
+ * `mosquitto.conf` lines for an extra mTLS listener on `port` with the test PKI: the router's
+ * server certificate, fleet CA and CRL, and each client's certificate CN as its username, the
+ * way vehicles would meet a broker directly. Pass them as `config`.
+ */
+export function mtlsListenerConfig(port: number, pki: TestPki = getTestPki()): string[] {
+  return [
+    `listener ${port} 127.0.0.1`,
+    `cafile ${pki.caFile}`,
+    `crlfile ${pki.crlFile}`,
+    `certfile ${pki.routerCertFile}`,
+    `keyfile ${pki.routerKeyFile}`,
+    'require_certificate true',
+    'use_identity_as_username true',
+  ];
+}
 
 /** Starts a real Mosquitto 2 broker (MQTT 3.1.1 and 5) with its own config and data dir. */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoBroker> {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { KeyObject } from 'node:crypto';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { MqttClient, type IClientOptions, type IPublishPacket } from 'mqtt';
 import {
   ackTopic,
   isForwardTransition,
@@ -12,6 +12,7 @@ import {
 import { checkNotice, type RejectReason } from './notice-check.js';
 import type { NoticeRecord, NoticeStore } from './notice-store.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
+import { TlsConnector } from './tls-connector.js';
 import { compareVersions } from './version-order.js';
 
 export interface VehicleClientOptions {
@@ -88,6 +89,7 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
   private readonly backoff: ReconnectBackoff;
   private readonly now: () => Date;
   private client: MqttClient | undefined;
+  private tlsConnector: TlsConnector | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** Set while the embedding code keeps the vehicle offline (stop, simulated signal loss). */
   private offline = true;
@@ -208,17 +210,8 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
             },
           }
         : {}),
-      ...(options.tls
-        ? {
-            cert: options.tls.cert,
-            key: options.tls.key,
-            ca: options.tls.ca,
-            rejectUnauthorized: true,
-            ...(options.tls.servername ? { servername: options.tls.servername } : {}),
-          }
-        : {}),
     };
-    const client = mqtt.connect(options.url, connectOptions);
+    const client = this.openClient(connectOptions);
     // The notice is persisted before the callback, and MQTT.js sends PUBACK after it, so a
     // crash in between makes the broker deliver it again rather than lose it.
     client.handleMessage = (packet, callback) => {
@@ -234,6 +227,38 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
     client.on('close', () => this.onClose());
     client.on('error', (err) => this.warn(err));
     return client;
+  }
+
+  /**
+   * Over TLS the connection is opened here rather than by MQTT.js, so that the parsed
+   * certificate and the TLS session are kept between reconnects (see TlsConnector).
+   */
+  private openClient(connectOptions: IClientOptions): MqttClient {
+    const { url, tls } = this.options;
+    const target = new URL(url);
+    if (!tls || target.protocol !== 'mqtts:') {
+      return mqtt.connect(url, {
+        ...connectOptions,
+        ...(tls
+          ? {
+              cert: tls.cert,
+              key: tls.key,
+              ca: tls.ca,
+              rejectUnauthorized: true,
+              ...(tls.servername ? { servername: tls.servername } : {}),
+            }
+          : {}),
+      });
+    }
+    const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.tlsConnector ??= new TlsConnector(tls, host, Number(target.port || 8883));
+    const connector = this.tlsConnector;
+    return new MqttClient(() => connector.open(), { ...connectOptions, protocol: 'mqtts' });
+  }
+
+  /** Whether the last TLS connection resumed an earlier TLS session. */
+  get tlsSessionResumed(): boolean {
+    return this.tlsConnector?.lastResumed ?? false;
   }
 
   private onConnect(client: MqttClient, sessionPresent: boolean): void {

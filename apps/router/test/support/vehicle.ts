@@ -79,6 +79,7 @@ export class RawVehicle {
     port: number,
     cert: TestCertificate | null,
     protocolVersion: 4 | 5 = 5,
+    tls: { session?: Buffer } = {},
   ): Promise<RawVehicle> {
     const socket = tlsConnect({
       host: '127.0.0.1',
@@ -86,10 +87,16 @@ export class RawVehicle {
       servername: 'localhost',
       ca: getTestPki().ca,
       ...(cert ? { key: cert.key, cert: cert.cert } : {}),
+      ...tls,
     });
+    const vehicle = new RawVehicle(socket, protocolVersion);
+    socket.on('session', (session: Buffer) => (vehicle.tlsSession = session));
     await once(socket, 'secureConnect');
-    return new RawVehicle(socket, protocolVersion);
+    return vehicle;
   }
+
+  /** The TLS session the router offered for resumption, once its ticket has arrived. */
+  tlsSession: Buffer | undefined;
 
   send(bytes: Buffer): void {
     this.socket.write(bytes);

@@ -9,8 +9,11 @@ import { findUnacknowledged } from './unacknowledged-deliveries.js';
 /**
  * On every connect, re-sends what the vehicle has not acknowledged to the broker it is on
  * now: a vehicle that failed over to another broker, or was moved to another pool, gets
- * what its old session held; one whose broker lost its session gets it again. The vehicle
- * de-duplicates by notice id. Every event also records when the vehicle was last seen.
+ * what its old session held; one whose broker lost its session gets it again. What the
+ * broker still holds in a resumed session is not sent twice (a fleet back from a tunnel
+ * would otherwise get every notice twice, and the bridge would sign each again). The
+ * vehicle de-duplicates by notice id anyway. Every event also records when the vehicle was
+ * last seen.
  */
 export function createReconnectReconciler(deps: {
   pool: pg.Pool;
@@ -25,10 +28,17 @@ export function createReconnectReconciler(deps: {
        WHERE id IN (SELECT id FROM unnest($1::text[]) AS t(id) ORDER BY id)`,
       [seen],
     );
-    const connected = [
-      ...new Set(events.filter((e) => e.type === 'connect').map((e) => e.vehicleId)),
-    ];
-    const due = await findUnacknowledged(deps.pool, connected);
+    // The last event of each vehicle in the batch says where it is now.
+    const latest = new Map<string, PresenceEvent>();
+    for (const e of events) latest.set(e.vehicleId, e);
+    const connected: string[] = [];
+    const sessionsHeld = new Map<string, string>();
+    for (const e of latest.values()) {
+      if (e.type !== 'connect') continue;
+      connected.push(e.vehicleId);
+      if (e.sessionPresent && e.brokerId) sessionsHeld.set(e.vehicleId, e.brokerId);
+    }
+    const due = await findUnacknowledged(deps.pool, connected, sessionsHeld);
     if (due.length === 0) return;
     await republish(deps.queues, deps.metrics, due, 'reconnect');
     deps.logger.debug(

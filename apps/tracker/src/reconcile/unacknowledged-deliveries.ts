@@ -10,11 +10,15 @@ export interface UnacknowledgedDelivery {
 /**
  * The deliveries of these vehicles that were not acknowledged yet, in campaigns still running
  * and not expired, in waves that have started (a later wave's notices are not due yet).
+ * `sessionsHeld` names, per vehicle, the broker that has just resumed its session: a
+ * delivery published to that broker is still queued in the session, which the broker
+ * delivers by itself, so it is left out (the retry timer covers a broker that dropped it).
  * Served by the partial index on unacknowledged deliveries per vehicle.
  */
 export async function findUnacknowledged(
   pool: pg.Pool,
   vehicleIds: readonly string[],
+  sessionsHeld: ReadonlyMap<string, string> = new Map(),
 ): Promise<UnacknowledgedDelivery[]> {
   if (vehicleIds.length === 0) return [];
   const { rows } = await pool.query<UnacknowledgedDelivery>(
@@ -23,8 +27,10 @@ export async function findUnacknowledged(
      WHERE d.vehicle_id = ANY($1::text[])
        AND d.state IN ('pending', 'published', 'parked')
        AND c.status = 'running' AND c.expires_at > now() AND d.wave <= c.current_wave
+       AND NOT (d.state = 'published' AND (d.vehicle_id, d.broker_id) IN (
+         SELECT * FROM unnest($2::text[], $3::text[])))
      ORDER BY d.id`,
-    [vehicleIds],
+    [vehicleIds, [...sessionsHeld.keys()], [...sessionsHeld.values()]],
   );
   return rows;
 }

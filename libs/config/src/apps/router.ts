@@ -66,6 +66,13 @@ export const RouterSettings = Type.Object({
     description: 'File holding the password the router presents to edge brokers; empty sends none',
     default: '',
   }),
+  ROUTER_TLS_SESSION_TIMEOUT_S: Type.Integer({
+    description:
+      'How long a vehicle may resume its TLS session (an abbreviated handshake after a tunnel); a new CRL ends every session',
+    default: 3_600,
+    minimum: 1,
+    maximum: 86_400,
+  }),
   ROUTER_TLS_RELOAD_MS: Type.Integer({
     description: 'How often certificate, key, CA and CRL files are checked for changes',
     default: 60_000,

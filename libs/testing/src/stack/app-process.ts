@@ -16,7 +16,16 @@ export interface AppProcessOptions {
   /** Also copy the app's output to this stream (the local stack shows it in the terminal). */
   echo?: NodeJS.WritableStream;
   startTimeoutMs?: number;
+  /** Extra node flags, e.g. `--cpu-prof` for a benchmark's flame graph. */
+  nodeFlags?: string[];
 }
+
+const live = new Set<ChildProcess>();
+
+// A harness that exits without stopping its apps (an interrupted benchmark) takes them along.
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 /** One Roadcast app as a real child process: started, health-checked, killed, restarted. */
 export class AppProcess {
@@ -46,7 +55,7 @@ export class AppProcess {
     this.log = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join('apps', app, 'src', 'main.ts')],
+      [...(this.options.nodeFlags ?? []), '--import', 'tsx', join('apps', app, 'src', 'main.ts')],
       {
         cwd: workspace,
         env: { ...baseEnv(), ...env },
@@ -54,6 +63,8 @@ export class AppProcess {
       },
     );
     this.child = child;
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     for (const stream of [child.stdout, child.stderr]) {
       stream?.pipe(this.log, { end: false });
       if (this.options.echo) stream?.pipe(this.options.echo, { end: false });

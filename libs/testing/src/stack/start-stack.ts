@@ -32,12 +32,19 @@ export interface StackOptions {
   pools?: PoolSpec[];
   /** Extra settings per app, e.g. a short retry delay for a test. */
   env?: Partial<Record<AppName, Record<string, string>>>;
+  /** Extra node flags per app, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeFlags?: Partial<Record<AppName, string[]>>;
   /** Copy every app's log lines to this stream as well as to its log file. */
   echo?: NodeJS.WritableStream;
   databaseUrl?: string;
   redisUrl?: string;
   /** How long each app may take to answer its health check (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * Router processes (default 1), as replicas behind an L4 balancer would run. The first is
+   * the `router` app; the others are in `Stack.routers` only. Test mode only.
+   */
+  routers?: number;
 }
 
 export interface StackBroker {
@@ -52,6 +59,8 @@ export interface Stack {
   routerHost: string;
   routerTlsPort: number;
   routerAdminUrl: string;
+  /** Every router process, the `router` app first. */
+  routers: Array<{ id: string; tlsPort: number; adminUrl: string; process: AppProcess }>;
   databaseUrl: string;
   redisUrl: string;
   redisPrefix: string;
@@ -168,22 +177,57 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       bridge: `http://127.0.0.1:${ports.bridgeAdmin}/healthz`,
       router: `http://127.0.0.1:${ports.routerAdmin}/healthz`,
     };
-    const apps = new Map<AppName, AppProcess>();
-    for (const app of options.apps ?? ALL_APPS) {
+    const appProcess = (
+      app: AppName,
+      env: Record<string, string>,
+      healthUrl: string,
+      logName: string,
+    ): AppProcess => {
       const proc = new AppProcess({
         app,
         workspace,
-        env: { ...common, ...appEnv[app], ...options.env?.[app] },
-        healthUrl: health[app],
-        logFile: join(logDir, `${app}.log`),
+        env: { ...common, ...env, ...options.env?.[app] },
+        healthUrl,
+        logFile: join(logDir, `${logName}.log`),
         startTimeoutMs: options.startTimeoutMs ?? 60_000,
+        ...(options.nodeFlags?.[app] ? { nodeFlags: options.nodeFlags[app] } : {}),
         ...(options.echo ? { echo: options.echo } : {}),
       });
-      apps.set(app, proc);
       cleanups.push(() => proc.stop());
+      return proc;
+    };
+    const apps = new Map<AppName, AppProcess>();
+    for (const app of options.apps ?? ALL_APPS) {
+      apps.set(app, appProcess(app, appEnv[app], health[app], app));
+    }
+    const routers: Stack['routers'] = [];
+    const routerApp = apps.get('router');
+    const routerCount = options.routers ?? 1;
+    if (routerCount > 1 && local) throw new Error('extra routers are for test mode only');
+    if (routerApp) {
+      routers.push({
+        id: appEnv.router.ROUTER_ID as string,
+        tlsPort: ports.routerTls,
+        adminUrl: `http://127.0.0.1:${ports.routerAdmin}`,
+        process: routerApp,
+      });
+      for (let n = 2; n <= routerCount; n += 1) {
+        const [tlsPort, adminPort] = [await freePort(), await freePort()];
+        const id = `router-${options.label}-${n}`;
+        const adminUrl = `http://127.0.0.1:${adminPort}`;
+        const env = {
+          ...appEnv.router,
+          ROUTER_ID: id,
+          ROUTER_TLS_PORT: String(tlsPort),
+          ROUTER_ADMIN_PORT: String(adminPort),
+        };
+        const proc = appProcess('router', env, `${adminUrl}/healthz`, `router-${n}`);
+        routers.push({ id, tlsPort, adminUrl, process: proc });
+      }
     }
     // The apps only meet through Postgres, Redis and the brokers, so they start together.
-    await Promise.all([...apps.values()].map((proc) => proc.start()));
+    const processes = [...apps.values(), ...routers.slice(1).map((r) => r.process)];
+    await Promise.all(processes.map((proc) => proc.start()));
 
     const find = (name: string): { kill(): Promise<void>; restart(): Promise<void> } => {
       const app = apps.get(name as AppName);
@@ -199,6 +243,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       routerHost: '127.0.0.1',
       routerTlsPort: ports.routerTls,
       routerAdminUrl: `http://127.0.0.1:${ports.routerAdmin}`,
+      routers,
       databaseUrl,
       redisUrl,
       redisPrefix,
