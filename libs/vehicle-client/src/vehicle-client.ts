@@ -124,6 +124,13 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
   goOnline(): void {
     if (!this.offline) return;
     this.offline = false;
+    // MQTT.js defers a reconnect until an earlier end() has finished; one cut short (the
+    // socket dropped while it waited for PUBACKs) never finishes, so such a client is
+    // replaced rather than asked to reconnect. Unconfirmed reports are re-sent on connect.
+    if (this.client && this.client.disconnecting && !this.client.disconnected) {
+      this.client.removeAllListeners().on('error', () => undefined);
+      this.client = undefined;
+    }
     if (this.client) this.client.reconnect();
     else this.client = this.createClient();
   }

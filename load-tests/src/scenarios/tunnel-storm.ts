@@ -16,6 +16,7 @@ import {
 } from '@roadcast/testing';
 import { SimulatedFleet, type SimulatedVehicleIdentity } from '@roadcast/vehicle-client';
 import { scenarioMachine } from '../runner/machine.js';
+import { rssBytes } from './router-rig.js';
 import type { Scenario, ScenarioOptions, ScenarioResult, Series } from '../scenario.js';
 
 const DEFAULTS = { vehicles: 10_000, reconnectWindowS: 10 };
@@ -48,6 +49,8 @@ const UPDATE: UpdateRef = {
 interface StormTimes {
   /** What the routers counted, for the notes (Roadcast only). */
   routerCounts?: Record<string, number>;
+  /** Routers' resident memory added by the connected fleet, per vehicle (Roadcast only). */
+  routerBytesPerVehicle?: number;
   connectS: number;
   ackS: number;
   installS: number;
@@ -137,6 +140,11 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         ratio: ratio(roadcast.connectS, direct.connectS),
       },
       {
+        name: `router memory per connected vehicle (${total} over ${ROUTERS} replicas)`,
+        value: (roadcast.routerBytesPerVehicle ?? Number.NaN) / 1024,
+        unit: 'KiB',
+      },
+      {
         name: 'reconnects that resumed their TLS session',
         value: roadcast.resumedShare * 100,
         unit: '%',
@@ -192,7 +200,12 @@ async function roadcastStorm(
       new Map([[stack.signing.keyId, stack.signing.publicKeyPem]]),
     );
     step('connecting the fleet through the routers');
+    const routerRss = () =>
+      stack.routers.reduce((sum, r) => sum + (r.process.pid ? rssBytes(r.process.pid) : 0), 0);
+    const rssBefore = routerRss();
     const connectS = await timed(() => fleet!.connect(undefined, 300_000));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const routerBytesPerVehicle = Math.max(0, routerRss() - rssBefore) / identities.length;
     await fleet.takeOffline(fleet.vehicles, 0.5);
 
     step('publishing into the tunnel');
@@ -214,7 +227,7 @@ async function roadcastStorm(
       installed: () => count(db, campaign.id, ['installed']),
     });
     const routerCounts = await routerCounters(stack.routers.map((r) => r.adminUrl));
-    return { ...times, connectS, routerCounts };
+    return { ...times, connectS, routerCounts, routerBytesPerVehicle };
   } finally {
     await fleet?.stop();
     await db.end();
