@@ -152,7 +152,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       },
     ],
     notes: [
-      `Vehicles reconnected at random within ${base.reconnectWindowS} s; each reconnect also made the tracker re-send what the vehicle had not acknowledged.`,
+      `Vehicles reconnected at random within ${base.reconnectWindowS} s; the tracker re-sent on each reconnect only what the vehicle's resumed broker session could not hold.`,
       `Roadcast: ${ROUTERS} router replicas (vehicles spread over them as by an L4 balancer), 3 edge brokers in 2 pools; acknowledged means recorded in Postgres. Straight to Mosquitto: one broker, acknowledged means the ack reached one subscriber.`,
       `Every process, the simulated fleet included, shares this machine: the fleet’s own TLS and MQTT work is part of both figures. One process simulates every vehicle, so at most ${MAX_CONNECTING} of them are connecting at any moment; the others wait their turn, as if their own reconnect had come a little later.`,
       'Install steps took 0.2 to 1 s each (three steps), so installed trails acknowledged by up to 3 s.',
