@@ -48,12 +48,7 @@ export function vehicleIdFromCertificate(
  */
 export function identifyVehicle(
   socket: TLSSocket,
-  options: {
-    source: IdentitySource;
-    idPattern: RegExp;
-    hasRole: (role: string) => boolean;
-    now?: () => number;
-  },
+  options: { source: IdentitySource; idPattern: RegExp; hasRole: (role: string) => boolean },
 ): IdentityResult {
   const cert = socket.getPeerCertificate();
   if (!cert || Object.keys(cert).length === 0) return { ok: false, problem: 'no-certificate' };
@@ -72,7 +67,7 @@ export function identifyVehicle(
   }
   // A resumed TLS session is not verified again, and its certificate may have expired since
   // the full handshake: the validity period is checked on every connection.
-  const now = options.now?.() ?? Date.now();
+  const now = Date.now();
   if (!(Date.parse(cert.valid_from) <= now && now <= Date.parse(cert.valid_to))) {
     return {
       ok: false,

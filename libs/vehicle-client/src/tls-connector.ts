@@ -58,9 +58,4 @@ export class TlsConnector {
     });
     return socket;
   }
-
-  /** Forgets the TLS session, e.g. after the server closed the connection on a policy refusal. */
-  forgetSession(): void {
-    this.session = undefined;
-  }
 }

@@ -57,15 +57,15 @@ export interface FleetStats {
   tunnels: number;
 }
 
+/** How long a vehicle coming back may hold a connecting slot (see `bringBack`). */
+const CONNECTING_SLOT_MS = 15_000;
+
 /**
  * A fleet of simulated cars, each with its own SDK instance, certificate and persistent
  * session, an install behaviour and (for a share of them) tunnels: random offline periods
  * that end in a dropped socket or a clean disconnect. Used by the simulator command and by
  * end-to-end tests.
  */
-/** How long a vehicle coming back may hold a connecting slot (see `bringBack`). */
-const CONNECTING_SLOT_MS = 15_000;
-
 export class SimulatedFleet {
   readonly vehicles: SimulatedVehicle[] = [];
   private readonly random: () => number;
