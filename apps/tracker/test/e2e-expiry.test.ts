@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import {
   assertCountersExact,
   campaignDetail,
@@ -17,21 +16,19 @@ import {
 } from './e2e-support.js';
 
 let e2e: E2e;
-let fleet: SimulatedFleet | undefined;
 
 before(async () => {
   e2e = await startE2e('e2e-expiry');
 });
 
 after(async () => {
-  await fleet?.stop();
   await e2e?.close();
 });
 
 test('a vehicle offline past the expiry gets expired and, back online, is not told about the expired update', async () => {
   const ids = vehicleIds(12, 201);
   await registerVehicles(e2e, ids);
-  fleet = simulatedFleet(e2e, ids, { seed: 9 });
+  const fleet = simulatedFleet(e2e, ids, { seed: 9 });
   await fleet.connect(undefined, 60_000);
   const away = fleet.vehicles.slice(0, 4);
   const present = fleet.vehicles.slice(4);

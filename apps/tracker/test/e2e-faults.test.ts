@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import {
   assertCountersExact,
   assertSeenExactlyOnce,
@@ -19,14 +18,12 @@ import {
 
 const VEHICLES = Number(process.env.E2E_FAULT_VEHICLES ?? 150);
 let e2e: E2e;
-let fleet: SimulatedFleet | undefined;
 
 before(async () => {
   e2e = await startE2e('e2e-faults');
 });
 
 after(async () => {
-  await fleet?.stop();
   await e2e?.close();
 });
 
@@ -35,7 +32,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 test('kill -9 of a broker, the bridge, the tracker, the router and the api, one at a time: same end state, nothing stuck, nothing shown twice', async () => {
   const ids = vehicleIds(VEHICLES, 301);
   await registerVehicles(e2e, ids);
-  fleet = simulatedFleet(e2e, ids, { failureRate: 0.05, seed: 21, stepMs: [100, 800] });
+  const fleet = simulatedFleet(e2e, ids, { failureRate: 0.05, seed: 21, stepMs: [100, 800] });
   await fleet.connect(undefined, 60_000);
   const away = fleet.pick(0.3);
   await fleet.takeOffline(away);
@@ -55,7 +52,7 @@ test('kill -9 of a broker, the bridge, the tracker, the router and the api, one 
     await e2e.stack.restart(component);
   }
 
-  const expected = new Map(ids.map((id) => [id, fleet!.expectedOutcome(id)]));
+  const expected = new Map(ids.map((id) => [id, fleet.expectedOutcome(id)]));
   await waitFor(
     async () => {
       const states = await deliveryStates(e2e.db, campaignId);

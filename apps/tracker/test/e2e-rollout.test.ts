@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import {
   assertCountersExact,
   campaignDetail,
@@ -16,7 +15,6 @@ import {
 } from './e2e-support.js';
 
 let e2e: E2e;
-const fleets: SimulatedFleet[] = [];
 const waves = [
   { percent: 20, successThreshold: 0.8, failureThreshold: 0.25 },
   { percent: 60, successThreshold: 0.8, failureThreshold: 0.25 },
@@ -28,7 +26,6 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(fleets.map((f) => f.stop()));
   await e2e?.close();
 });
 
@@ -36,7 +33,6 @@ test('three waves advance on their own as each reaches its success threshold, th
   const ids = vehicleIds(50, 1);
   await registerVehicles(e2e, ids);
   const fleet = simulatedFleet(e2e, ids, { seed: 3 });
-  fleets.push(fleet);
   await fleet.connect(undefined, 60_000);
   const campaignId = await createCampaign(e2e, campaignRequest(ids, { rollout: { waves } }));
 
@@ -62,7 +58,6 @@ test('failures above the threshold pause the campaign and the API says why', asy
   await registerVehicles(e2e, ids);
   // Most of these cars fail their install: far above the 25 % the first wave tolerates.
   const fleet = simulatedFleet(e2e, ids, { seed: 5, failureRate: 0.9 });
-  fleets.push(fleet);
   await fleet.connect(undefined, 60_000);
   const campaignId = await createCampaign(e2e, campaignRequest(ids, { rollout: { waves } }));
 

@@ -21,6 +21,8 @@ export interface E2e {
   stack: Stack;
   db: pg.Pool;
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Fleets made by `simulatedFleet` for this platform; `close` stops them first. */
+  fleets: SimulatedFleet[];
   close(): Promise<void>;
 }
 
@@ -60,11 +62,14 @@ export async function startE2e(label: string, options: Partial<StackOptions> = {
       throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
     return JSON.parse(text) as T;
   };
+  const fleets: SimulatedFleet[] = [];
   return {
     stack,
     db,
     api,
+    fleets,
     async close() {
+      await Promise.all(fleets.map((f) => f.stop()));
       await db.end().catch(() => undefined);
       await stack.stop();
     },
@@ -120,11 +125,8 @@ export function simulatedFleet(
   options: Partial<SimulatedFleetOptions> = {},
 ): SimulatedFleet {
   const pki = getTestPki();
-  return new SimulatedFleet({
-    vehicles: ids.map((vehicleId) => {
-      const certificate = pki.vehicle(vehicleId);
-      return { vehicleId, tls: { cert: certificate.cert, key: certificate.key, ca: pki.ca } };
-    }),
+  const fleet = new SimulatedFleet({
+    vehicles: ids.map((vehicleId) => ({ vehicleId, tls: pki.vehicleTls(vehicleId) })),
     url: `mqtts://${e2e.stack.routerHost}:${e2e.stack.routerTlsPort}`,
     trustedKeys: new Map([[e2e.stack.signing.keyId, e2e.stack.signing.publicKeyPem]]),
     installedVersion: '1.0.0',
@@ -132,6 +134,8 @@ export function simulatedFleet(
     connectConcurrency: 10,
     ...options,
   });
+  e2e.fleets.push(fleet);
+  return fleet;
 }
 
 export function campaignRequest(

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import {
   assertCountersExact,
   assertSeenExactlyOnce,
@@ -19,21 +18,19 @@ import {
 
 const VEHICLES = Number(process.env.E2E_VEHICLES ?? 300);
 let e2e: E2e;
-let fleet: SimulatedFleet | undefined;
 
 before(async () => {
   e2e = await startE2e('e2e-tunnel');
 });
 
 after(async () => {
-  await fleet?.stop();
   await e2e?.close();
 });
 
 test('tunnels: vehicles offline when the campaign starts come back at random and every one ends installed or failed as configured', async () => {
   const ids = vehicleIds(VEHICLES);
   await registerVehicles(e2e, ids);
-  fleet = simulatedFleet(e2e, ids, { failureRate: 0.05, seed: 11 });
+  const fleet = simulatedFleet(e2e, ids, { failureRate: 0.05, seed: 11 });
   await fleet.connect(undefined, 60_000);
   const away = fleet.pick(0.3);
   await fleet.takeOffline(away);
@@ -46,7 +43,7 @@ test('tunnels: vehicles offline when the campaign starts come back at random and
   );
   fleet.bringBack(away, 20_000);
 
-  const expected = new Map(ids.map((id) => [id, fleet!.expectedOutcome(id)]));
+  const expected = new Map(ids.map((id) => [id, fleet.expectedOutcome(id)]));
   await waitFor(
     async () => {
       const states = await deliveryStates(e2e.db, campaignId);

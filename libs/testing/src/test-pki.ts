@@ -27,6 +27,8 @@ export interface TestPki {
   routerKeyFile: string;
   /** A valid vehicle certificate for `vehicleId`, issued once per process and id. */
   vehicle(vehicleId: string): TestCertificate;
+  /** What a valid vehicle connects with: its certificate and key (as `vehicle`) and the fleet CA. */
+  vehicleTls(vehicleId: string): { cert: string; key: string; ca: string };
   /** From the fleet CA, but past its notAfter. */
   expired: TestCertificate;
   /** From the fleet CA and otherwise valid, but listed in the CRL. */
@@ -109,6 +111,14 @@ export function getTestPki(): TestPki {
   );
 
   const vehicles = new Map<string, TestCertificate>();
+  const vehicle = (vehicleId: string): TestCertificate => {
+    let issued = vehicles.get(vehicleId);
+    if (!issued) {
+      issued = save(vehicleId, authority.issueVehicle(vehicleId));
+      vehicles.set(vehicleId, issued);
+    }
+    return issued;
+  };
   pki = {
     dir,
     ca: authority.cert,
@@ -130,13 +140,10 @@ export function getTestPki(): TestPki {
     ),
     routerCertFile: write('router.crt', router.cert),
     routerKeyFile: write('router.key', router.key, true),
-    vehicle(vehicleId: string) {
-      let issued = vehicles.get(vehicleId);
-      if (!issued) {
-        issued = save(vehicleId, authority.issueVehicle(vehicleId));
-        vehicles.set(vehicleId, issued);
-      }
-      return issued;
+    vehicle,
+    vehicleTls(vehicleId: string) {
+      const { cert, key } = vehicle(vehicleId);
+      return { cert, key, ca: authority.cert };
     },
     expired,
     revoked,

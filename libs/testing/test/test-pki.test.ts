@@ -98,4 +98,10 @@ describe('getTestPki', () => {
     assert.notEqual(reissued.serialNumber, pki.revoked.serialNumber);
     assert.equal(await handshake(reissued), `id:${TEST_VEHICLE_IDS.revoked}`);
   });
+
+  it('hands a vehicle its certificate, key and the fleet CA in one piece', () => {
+    const vin = 'WVWZZZ1JZXW000077';
+    const cert = pki.vehicle(vin);
+    assert.deepEqual(pki.vehicleTls(vin), { cert: cert.cert, key: cert.key, ca: pki.ca });
+  });
 });

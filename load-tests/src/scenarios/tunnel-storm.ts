@@ -81,10 +81,10 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const ids = Array.from({ length: total }, (_, i) => devVehicleId(900_000_000 + i));
   step('issuing certificates');
   const pki = getTestPki();
-  const identities: SimulatedVehicleIdentity[] = ids.map((vehicleId) => {
-    const c = pki.vehicle(vehicleId);
-    return { vehicleId, tls: { cert: c.cert, key: c.key, ca: pki.ca } };
-  });
+  const identities: SimulatedVehicleIdentity[] = ids.map((vehicleId) => ({
+    vehicleId,
+    tls: pki.vehicleTls(vehicleId),
+  }));
 
   const roadcast = await roadcastStorm(identities, base.reconnectWindowS, step);
   const direct = await directStorm(identities, base.reconnectWindowS, outDir, step);

@@ -34,10 +34,7 @@ export async function simulatedFleet(
 ): Promise<SimulatedFleet> {
   const pki = getTestPki();
   return new SimulatedFleet({
-    vehicles: ids.map((vehicleId) => {
-      const cert = pki.vehicle(vehicleId);
-      return { vehicleId, tls: { cert: cert.cert, key: cert.key, ca: pki.ca } };
-    }),
+    vehicles: ids.map((vehicleId) => ({ vehicleId, tls: pki.vehicleTls(vehicleId) })),
     url: `mqtts://${stack.routerHost}:${stack.routerTlsPort}`,
     trustedKeys: new Map([[stack.signing.keyId, stack.signing.publicKeyPem]]),
     installedVersion: '1.0.0',
