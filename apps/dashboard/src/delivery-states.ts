@@ -1,31 +1,15 @@
-/**
- * Delivery states in the order they advance, as the API counts them. The list is kept here
- * rather than imported so the page does not bundle the schema library; a test checks that it
- * equals the contracts' list.
- */
-export const DELIVERY_STATES = [
-  'pending',
-  'published',
-  'parked',
-  'received',
-  'downloading',
-  'installing',
-  'installed',
-  'failed',
-  'rejected',
-  'expired',
-  'cancelled',
-] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-export type Counts = Record<DeliveryState, number>;
+// Delivery states in the order they advance, as the API counts them. Imported from the
+// contracts' dependency-free module, so the page does not bundle the schema library.
+import {
+  DELIVERY_STATES,
+  TERMINAL_DELIVERY_STATES,
+  type DeliveryStateName,
+} from '@roadcast/contracts/delivery-state';
 
-export const TERMINAL_STATES: readonly DeliveryState[] = [
-  'installed',
-  'failed',
-  'rejected',
-  'expired',
-  'cancelled',
-];
+export { DELIVERY_STATES };
+export type DeliveryState = DeliveryStateName;
+export type Counts = Record<DeliveryState, number>;
+export const TERMINAL_STATES: readonly DeliveryState[] = TERMINAL_DELIVERY_STATES;
 
 export const PROBLEM_STATES: readonly DeliveryState[] = ['failed', 'rejected'];
 

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DELIVERY_STATES as CONTRACT_STATES } from '@roadcast/contracts';
 import { DELIVERY_STATES, normaliseCounts, percentOf } from '../src/delivery-states.js';
 import { ProgressHistory } from '../src/progress-history.js';
 import { readPolicyDraft } from '../src/policy-draft.js';
-
-test("the page's delivery states are the contracts' states in the same order", () => {
-  assert.deepEqual([...DELIVERY_STATES], [...CONTRACT_STATES]);
-});
 
 test('samples stay in time order, a repeated instant replaces, and the cap drops the oldest', () => {
   const history = new ProgressHistory(3);
