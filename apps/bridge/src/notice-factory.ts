@@ -24,6 +24,20 @@ export interface OutgoingNotice {
 }
 
 /**
+ * The signed notices for a batch of deliveries bound for one broker, in the same order.
+ * This is the one place the fan-out asks for notices, so how a batch is signed and
+ * serialized can change without touching the publish path.
+ */
+export function buildNoticeBatch(
+  deliveries: readonly DeliveryToPublish[],
+  type: NoticeType,
+  key: SigningKey,
+  now: Date = new Date(),
+): Promise<OutgoingNotice[]> {
+  return Promise.all(deliveries.map((d) => buildNotice(d, type, key, now)));
+}
+
+/**
  * The signed notice for a delivery and its MQTT 5 publish properties: the message expires
  * with the campaign, and user properties let brokers and tools see ids without parsing.
  */

@@ -8,7 +8,7 @@ import type { BrokerResolver } from './broker-resolver.js';
 import { BridgeError } from './bridge-errors.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
 import type { DeliveryToPublish, PublishOutcome } from './delivery-store.js';
-import { buildNotice } from './notice-factory.js';
+import { buildNoticeBatch } from './notice-factory.js';
 
 export interface PublishFailure {
   id: number;
@@ -92,12 +92,12 @@ export class NoticePublisher {
       );
       return failAll('ROADCAST_ERR_BROKER_UNAVAILABLE: not connected');
     }
-    const now = new Date();
+    const notices = await buildNoticeBatch(deliveries, type, this.options.key);
     let brokerFailed = false;
     await Promise.all(
-      deliveries.map(async (d) => {
+      notices.map(async (notice) => {
+        const d = notice.delivery;
         try {
-          const notice = await buildNotice(d, type, this.options.key, now);
           const stopTimer = this.options.metrics.puback.startTimer({ broker: broker.id });
           const reason = await link.publish(notice.topic, notice.payload, notice.properties);
           stopTimer();
