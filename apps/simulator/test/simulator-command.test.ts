@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import mqtt from 'mqtt';
 import { noticeTopic } from '@roadcast/contracts';
 import { devVehicleId } from '@roadcast/pki';
-import { generateSigningKeyPair, loadSigningKey, signNotice } from '@roadcast/signing';
+import { generateSigningKeyPair, loadSigningKey, signNoticeBatch } from '@roadcast/signing';
 import { startMosquitto } from '@roadcast/testing';
 
 const WORKSPACE = resolve(import.meta.dirname, '../../..');
@@ -68,26 +68,29 @@ test('the simulate command runs a fleet with tunnels, installs what it is told a
       protocolVersion: 5,
     });
     const now = Date.now();
-    const notice = signNotice(
-      {
-        noticeId: randomUUID(),
-        campaignId: randomUUID(),
-        type: 'update',
-        update: {
-          id: 'fw',
-          version: '2.0.0',
-          url: 'https://updates.example.com/fw.bin',
-          sha256: 'c'.repeat(64),
-          size: 1,
+    const [payload] = signNoticeBatch(
+      [
+        {
+          noticeId: randomUUID(),
+          campaignId: randomUUID(),
+          vehicleId: devVehicleId(1),
+          type: 'update',
+          update: {
+            id: 'fw',
+            version: '2.0.0',
+            url: 'https://updates.example.com/fw.bin',
+            sha256: 'c'.repeat(64),
+            size: 1,
+          },
+          priority: 0,
+          issuedAt: new Date(now).toISOString(),
+          expiresAt: new Date(now + 600_000).toISOString(),
         },
-        priority: 0,
-        issuedAt: new Date(now).toISOString(),
-        expiresAt: new Date(now + 600_000).toISOString(),
-      },
+      ],
       loadSigningKey(pair.privateKeyPem, 'sim-test'),
     );
     for (let i = 0; i < 2; i += 1) {
-      await platform.publishAsync(noticeTopic(devVehicleId(1)), JSON.stringify(notice), { qos: 1 });
+      await platform.publishAsync(noticeTopic(devVehicleId(1)), payload!, { qos: 1 });
     }
     await platform.endAsync();
 
