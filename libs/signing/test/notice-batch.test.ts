@@ -245,6 +245,11 @@ test('payloads that are not exactly the notice layout are refused as malformed',
       ]),
     ],
     ['an impossible date', join(leaf.replace('2026-11-28', '2026-13-28'), proof)],
+    ['33 path hashes', join(leaf, { ...proof, path: Array(33).fill(proof.root) })],
+    ['a batch larger than 32 bits', join(leaf, { ...proof, size: 2 ** 32 })],
+    ['a negative index', join(leaf, { ...proof, index: -1 })],
+    ['a fractional index', join(leaf, { ...proof, index: 0.5 })],
+    ['a key id a statement cannot carry', join(leaf, { ...proof, keyId: 'k'.repeat(129) })],
   ];
   for (const [label, variant] of variants) {
     assert.equal(reason(check(variant, vehicle(0))), 'malformed', label);
