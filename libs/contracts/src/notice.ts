@@ -71,18 +71,14 @@ export type NoticeMessage = Static<typeof NoticeMessage>;
  * The earlier format: one Ed25519 signature per notice over its canonical JSON, without the
  * vehicle id. Vehicles accept it only from keys they mark as legacy, during a transition.
  */
-export const LegacyNotice = Type.Object(
-  {
-    noticeId: Uuid(),
-    campaignId: Uuid(),
-    type: Type.Union(NOTICE_TYPES.map((t) => Type.Literal(t))),
-    update: UpdateRef,
-    priority: Type.Integer(),
-    issuedAt: IsoTime(),
-    expiresAt: IsoTime(),
-    keyId: Type.String({ minLength: 1, maxLength: 128 }),
-    signature: Type.String({ pattern: '^[A-Za-z0-9_-]+$' }),
-  },
+export const LegacyNotice = Type.Composite(
+  [
+    Type.Omit(Notice, ['vehicleId']),
+    Type.Object({
+      keyId: Type.String({ minLength: 1, maxLength: 128 }),
+      signature: Type.String({ pattern: '^[A-Za-z0-9_-]+$' }),
+    }),
+  ],
   { additionalProperties: false },
 );
 export type LegacyNotice = Static<typeof LegacyNotice>;

@@ -40,7 +40,8 @@ function payloads({ leaves, tree }: PreparedBatch, keyId: string, signature: Buf
     for (let level = 0, i = index; level < levels.length - 1; level += 1, i >>>= 1) {
       const sibling = i ^ 1;
       if (sibling >= levels[level]!.length) continue;
-      const node = (encoded[level]![sibling] ??= `"${levels[level]![sibling]!.toString('base64url')}"`);
+      const node = (encoded[level]![sibling] ??=
+        `"${levels[level]![sibling]!.toString('base64url')}"`);
       path = path === '' ? node : `${path},${node}`;
     }
     const proof = `,"proof":{"index":${index}${middle}${path}${tail}`;
@@ -49,7 +50,7 @@ function payloads({ leaves, tree }: PreparedBatch, keyId: string, signature: Buf
     const payload = Buffer.allocUnsafe(leafEnd + proof.length);
     HEAD.copy(payload, 0);
     prefixed.copy(payload, HEAD.length, 1);
-    payload.write(proof, leafEnd, "latin1");
+    payload.write(proof, leafEnd, 'latin1');
     result[index] = payload;
   }
   return result;
