@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { noticeTopic, type Notice, type NoticeType } from '@roadcast/contracts';
-import { signNoticeAsync, type SigningKey } from '@roadcast/signing';
+import { signNoticeBatchAsync, type SigningKey } from '@roadcast/signing';
 import type { DeliveryToPublish } from './delivery-store.js';
 import type { PublishProperties } from './broker-link.js';
 
@@ -24,58 +24,62 @@ export interface OutgoingNotice {
 }
 
 /**
- * The signed notices for a batch of deliveries bound for one broker, in the same order.
- * This is the one place the fan-out asks for notices, so how a batch is signed and
- * serialized can change without touching the publish path.
+ * The signed notices for a batch of deliveries bound for one broker, in the same order: one
+ * Ed25519 signature over the Merkle root of the batch, each payload carrying its notice (the
+ * leaf, which names the vehicle) and its audit path (docs/notice-format.md). Each notice is
+ * serialized once; the signature is made on libuv's thread pool.
  */
-export function buildNoticeBatch(
+export async function buildNoticeBatch(
   deliveries: readonly DeliveryToPublish[],
   type: NoticeType,
   key: SigningKey,
   now: Date = new Date(),
 ): Promise<OutgoingNotice[]> {
-  return Promise.all(deliveries.map((d) => buildNotice(d, type, key, now)));
+  if (deliveries.length === 0) return [];
+  const issuedAt = now.toISOString();
+  const notices = deliveries.map((d) => notice(d, type, issuedAt));
+  const payloads = await signNoticeBatchAsync(notices, key);
+  return deliveries.map((delivery, i) => ({
+    delivery,
+    topic: noticeTopic(delivery.vehicleId),
+    payload: payloads[i]!,
+    properties: publishProperties(delivery, notices[i]!.noticeId, now),
+  }));
+}
+
+function notice(delivery: DeliveryToPublish, type: NoticeType, issuedAt: string): Notice {
+  return {
+    noticeId: type === 'cancel' ? cancelNoticeId(delivery.noticeId) : delivery.noticeId,
+    campaignId: delivery.campaignId,
+    vehicleId: delivery.vehicleId,
+    type,
+    update: {
+      id: delivery.updateId,
+      version: delivery.updateVersion,
+      url: delivery.updateUrl,
+      sha256: delivery.updateSha256,
+      size: delivery.updateSize,
+    },
+    priority: delivery.priority,
+    issuedAt,
+    expiresAt: delivery.expiresAt.toISOString(),
+  };
 }
 
 /**
- * The signed notice for a delivery and its MQTT 5 publish properties: the message expires
- * with the campaign, and user properties let brokers and tools see ids without parsing.
+ * MQTT 5 publish properties: the message expires with the campaign, and user properties let
+ * brokers and tools see ids without parsing.
  */
-export async function buildNotice(
+function publishProperties(
   delivery: DeliveryToPublish,
-  type: NoticeType,
-  key: SigningKey,
-  now: Date = new Date(),
-): Promise<OutgoingNotice> {
-  const noticeId = type === 'cancel' ? cancelNoticeId(delivery.noticeId) : delivery.noticeId;
-  const notice: Notice = await signNoticeAsync(
-    {
-      noticeId,
-      campaignId: delivery.campaignId,
-      type,
-      update: {
-        id: delivery.updateId,
-        version: delivery.updateVersion,
-        url: delivery.updateUrl,
-        sha256: delivery.updateSha256,
-        size: delivery.updateSize,
-      },
-      priority: delivery.priority,
-      issuedAt: now.toISOString(),
-      expiresAt: delivery.expiresAt.toISOString(),
-    },
-    key,
-  );
+  noticeId: string,
+  now: Date,
+): PublishProperties {
   const secondsLeft = Math.max(1, Math.ceil((delivery.expiresAt.getTime() - now.getTime()) / 1000));
   return {
-    delivery,
-    topic: noticeTopic(delivery.vehicleId),
-    payload: Buffer.from(JSON.stringify(notice), 'utf8'),
-    properties: {
-      messageExpiryInterval: Math.min(secondsLeft, 0xffffffff),
-      contentType: 'application/json',
-      payloadFormatIndicator: true,
-      userProperties: { noticeId, campaignId: delivery.campaignId },
-    },
+    messageExpiryInterval: Math.min(secondsLeft, 0xffffffff),
+    contentType: 'application/json',
+    payloadFormatIndicator: true,
+    userProperties: { noticeId, campaignId: delivery.campaignId },
   };
 }

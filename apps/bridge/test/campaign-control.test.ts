@@ -8,7 +8,7 @@ import {
   pauseCampaign,
   resumeCampaign,
 } from '@roadcast/campaigns';
-import type { Notice } from '@roadcast/contracts';
+import type { NoticeMessage } from '@roadcast/contracts';
 import { cancelNoticeId } from '../src/notice-factory.js';
 import {
   registerVehicles,
@@ -84,7 +84,9 @@ test('cancelling mid fan-out stops publishing and sends a cancel notice to every
   assert.ok(result.told >= 100 && result.told < 2_000);
 
   const notices = () =>
-    observers.flatMap((o) => o.messages).map((m) => JSON.parse(m.payload.toString()) as Notice);
+    observers
+      .flatMap((o) => o.messages)
+      .map((m) => (JSON.parse(m.payload.toString()) as NoticeMessage).notice);
   const updatesTo = () =>
     new Map(
       notices()

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCampaign } from '@roadcast/campaigns';
-import { verifyNotice } from '@roadcast/signing';
+import type { NoticeMessage } from '@roadcast/contracts';
+import { verifyNoticePayload } from '@roadcast/signing';
 import { PresenceStore } from '@roadcast/routing';
 import {
   registerVehicles,
@@ -111,7 +112,10 @@ test('a campaign to 2,000 vehicles in two pools ends published or parked by sess
     assert.ok(told.has(vehicleId), `unexpected notice for ${vehicleId}`);
     assert.ok(!seen.has(vehicleId), `second notice for ${vehicleId}`);
     seen.add(vehicleId);
-    const verified = verifyNotice(JSON.parse(packet.payload.toString()), keys);
+    const verified = verifyNoticePayload(Buffer.from(packet.payload), {
+      vehicleId,
+      trustedKeys: keys,
+    });
     assert.ok(verified.ok, `notice for ${vehicleId} verifies`);
     assert.equal(verified.notice.noticeId, noticeIds.get(vehicleId));
     assert.equal(verified.notice.campaignId, campaign.id);
@@ -128,6 +132,18 @@ test('a campaign to 2,000 vehicles in two pools ends published or parked by sess
     assert.equal(packet.properties?.contentType, 'application/json');
   }
   assert.equal(seen.size, told.size);
+  // Signed a batch at a time: the notices of one job for one broker share a root and signature.
+  const batches = new Map<string, { signature: string; size: number; count: number }>();
+  for (const packet of all) {
+    const { proof } = JSON.parse(packet.payload.toString()) as NoticeMessage;
+    const batch = batches.get(proof.root) ?? { ...proof, count: 0 };
+    assert.equal(proof.signature, batch.signature, 'one signature per root');
+    assert.equal(proof.size, batch.size, 'one size per root');
+    batch.count += 1;
+    batches.set(proof.root, batch);
+  }
+  assert.ok(batches.size * 10 < all.length, `${batches.size} signatures for ${all.length} notices`);
+  for (const batch of batches.values()) assert.ok(batch.count <= batch.size);
   // Every publish was timed to its PUBACK, per broker; queue depths and in-flight are scraped.
   const text = await f.registry.metrics();
   const pubacks = [...text.matchAll(/^roadcast_bridge_puback_seconds_count\{[^}]*\} (\d+)/gm)];

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCampaign, getCampaignDetail } from '@roadcast/campaigns';
-import type { Notice } from '@roadcast/contracts';
+import type { NoticeMessage } from '@roadcast/contracts';
 import { enqueueRepublish } from '@roadcast/queue';
 import {
   registerVehicles,
@@ -82,7 +82,7 @@ test('republish re-sends unacknowledged notices with their original ids and leav
   assert.equal(observer.messages.length, 19);
   for (const m of observer.messages) {
     const vehicleId = m.topic.split('/')[1]!;
-    const notice = JSON.parse(m.payload.toString()) as Notice;
+    const { notice } = JSON.parse(m.payload.toString()) as NoticeMessage;
     assert.equal(notice.noticeId, expected.get(vehicleId), 'the same notice id as the first send');
   }
   const attempts = await f.db.pool.query<{ attempts: number }>(

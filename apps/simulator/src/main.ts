@@ -6,6 +6,7 @@ import { ApiClient } from './api-client.js';
 import { USAGE, parseSimulatorArgs, type SimulatorOptions } from './cli-options.js';
 import { fleetIdentities } from './fleet-identities.js';
 import { progressLine, type CampaignSummary } from './progress-line.js';
+import { readVehicleTrust } from './trusted-keys.js';
 
 const settings = loadConfigOrExit(SimulatorSettings, { env: process.env, dotenvPath: '.env' });
 let options: SimulatorOptions;
@@ -27,12 +28,7 @@ const identities = (
   await fleetIdentities(settings.SIMULATOR_PKI_DIR, options.first, options.vehicles)
 ).map((identity) => (plain ? { vehicleId: identity.vehicleId } : identity));
 const ids = identities.map((i) => i.vehicleId);
-const trustedKeys = new Map([
-  [
-    settings.SIMULATOR_SIGNING_KEY_ID,
-    await readFile(settings.SIMULATOR_SIGNING_PUBLIC_KEY_FILE, 'utf8'),
-  ],
-]);
+const { trustedKeys, legacyKeyIds } = await readVehicleTrust(settings);
 const api =
   options.register || options.campaign
     ? new ApiClient(
@@ -60,6 +56,7 @@ const fleet = new SimulatedFleet({
   vehicles: identities,
   url: settings.SIMULATOR_ROUTER_URL,
   trustedKeys,
+  legacyKeyIds,
   protocolVersion: options.protocolVersion,
   storeDir: settings.SIMULATOR_STATE_DIR,
   installedVersion: options.installedVersion,
@@ -96,7 +93,9 @@ if (api && options.campaign) {
     rollout: { waves: options.waves.map((percent) => ({ percent })) },
   });
   campaignId = campaign.id;
-  console.log(`campaign ${campaignId} created; watch it live: ${settings.SIMULATOR_API_URL}/#/campaigns/${campaignId}`);
+  console.log(
+    `campaign ${campaignId} created; watch it live: ${settings.SIMULATOR_API_URL}/#/campaigns/${campaignId}`,
+  );
 }
 
 const FINISHED = new Set(['completed', 'cancelled', 'expired']);

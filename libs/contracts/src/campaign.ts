@@ -1,13 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DELIVERY_STATES } from './delivery-state.js';
 import { UpdateRef } from './notice.js';
-import { IsoTime, Uuid } from './primitives.js';
+import { IsoTime, Uuid, VEHICLE_ID_MAX, VEHICLE_ID_PATTERN, VehicleId } from './primitives.js';
 
-export const VEHICLE_ID_MAX = 64;
-/** Vehicle ids are topic segments: no `/`, `+`, `#`, whitespace or control characters. */
-export const VEHICLE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$';
-export const VehicleId = () =>
-  Type.String({ pattern: VEHICLE_ID_PATTERN, minLength: 1, maxLength: VEHICLE_ID_MAX });
+export { VEHICLE_ID_MAX, VEHICLE_ID_PATTERN, VehicleId };
 
 export const MAX_TARGET_IDS = 100_000;
 

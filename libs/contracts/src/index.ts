@@ -1,4 +1,13 @@
-export { Notice, NOTICE_TYPES, UpdateRef, type NoticeType, type UnsignedNotice } from './notice.js';
+export {
+  LegacyNotice,
+  MAX_NOTICE_BATCH_SIZE,
+  Notice,
+  NoticeMessage,
+  NoticeProof,
+  NOTICE_TYPES,
+  UpdateRef,
+  type NoticeType,
+} from './notice.js';
 export { Ack, ACK_STATES, VehicleStatus, type AckState } from './ack.js';
 export {
   ACK_TOPIC_FILTER,

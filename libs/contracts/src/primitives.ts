@@ -18,3 +18,9 @@ export const IsoTime = (description?: string) =>
     maxLength: 40,
     ...(description ? { description } : {}),
   });
+
+export const VEHICLE_ID_MAX = 64;
+/** Vehicle ids are topic segments: no `/`, `+`, `#`, whitespace or control characters. */
+export const VEHICLE_ID_PATTERN = '^[A-Za-z0-9._:-]{1,64}$';
+export const VehicleId = () =>
+  Type.String({ pattern: VEHICLE_ID_PATTERN, minLength: 1, maxLength: VEHICLE_ID_MAX });

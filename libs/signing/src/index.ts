@@ -9,11 +9,23 @@ export {
   type SigningKeyFiles,
   type SigningKeyPair,
 } from './signing-key.js';
+export { BATCH_CONTEXT, batchStatement } from './batch-statement.js';
 export {
-  signNotice,
-  signNoticeAsync,
-  signedBytes,
-  verifyNotice,
+  LEAF_PREFIX,
+  MerkleTree,
+  NODE_PREFIX,
+  auditPathLength,
+  leafHash,
+  nodeHash,
+  rootFromPath,
+} from './merkle-tree.js';
+export { noticeLeaf } from './notice-leaf.js';
+export { signNoticeBatch, signNoticeBatchAsync } from './notice-batch.js';
+export { verifyNoticePayload } from './notice-verify.js';
+export type { TrustedKeys } from './trusted-keys.js';
+export {
+  VERIFY_FAILURES,
   type VerifyFailure,
+  type VerifyOptions,
   type VerifyResult,
-} from './notice-signature.js';
+} from './verify-result.js';

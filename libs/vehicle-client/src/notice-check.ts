@@ -1,36 +1,38 @@
-import type { KeyObject } from 'node:crypto';
 import type { Notice } from '@roadcast/contracts';
-import { verifyNotice } from '@roadcast/signing';
+import { verifyNoticePayload, type TrustedKeys, type VerifyFailure } from '@roadcast/signing';
 import { compareVersions } from './version-order.js';
 
 /** Why a vehicle refused a notice; sent as the `reason` of a `rejected` ack. */
-export type RejectReason = 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'rollback';
+export type RejectReason = VerifyFailure | 'rollback';
 
 export type NoticeCheck =
-  | { ok: true; notice: Notice }
+  | { ok: true; notice: Notice; keyId: string; format: 'batch' | 'legacy' }
   | { ok: false; reason: RejectReason; noticeId?: string; campaignId?: string };
 
 export interface NoticeCheckOptions {
-  trustedKeys: ReadonlyMap<string, KeyObject | string>;
+  /** This vehicle: notices naming another vehicle are refused. */
+  vehicleId: string;
+  trustedKeys: TrustedKeys;
+  /** Keys whose legacy per-notice format is still accepted (see VerifyOptions). */
+  legacyKeyIds?: ReadonlySet<string>;
   /** The version of this update the vehicle runs now, if any. */
   installedVersion: (updateId: string) => string | undefined;
   now: Date;
 }
 
 /**
- * Decides whether a raw notice payload may be acted on: valid JSON of the notice shape,
- * signed by a trusted key, not expired, and (for an update) newer than what is installed.
- * A cancel notice withdraws an update and is never a rollback.
+ * Decides whether a raw notice payload may be acted on: a notice for this vehicle, proven
+ * part of a batch signed by a trusted key, not expired, and (for an update) newer than what
+ * is installed. A cancel notice withdraws an update and is never a rollback.
  */
 export function checkNotice(payload: Buffer, options: NoticeCheckOptions): NoticeCheck {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  const result = verifyNotice(parsed, options.trustedKeys, options.now);
-  if (!result.ok) return { ok: false, reason: result.reason, ...identify(parsed) };
+  const result = verifyNoticePayload(payload, {
+    vehicleId: options.vehicleId,
+    trustedKeys: options.trustedKeys,
+    now: options.now,
+    ...(options.legacyKeyIds ? { legacyKeyIds: options.legacyKeyIds } : {}),
+  });
+  if (!result.ok) return result;
   const notice = result.notice;
   if (notice.type === 'update') {
     const installed = options.installedVersion(notice.update.id);
@@ -43,17 +45,5 @@ export function checkNotice(payload: Buffer, options: NoticeCheckOptions): Notic
       };
     }
   }
-  return { ok: true, notice };
-}
-
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** The ids of a notice that failed verification, when it carries well-formed ones, to report against. */
-function identify(parsed: unknown): { noticeId?: string; campaignId?: string } {
-  if (typeof parsed !== 'object' || parsed === null) return {};
-  const { noticeId, campaignId } = parsed as Record<string, unknown>;
-  return {
-    ...(typeof noticeId === 'string' && UUID.test(noticeId) ? { noticeId } : {}),
-    ...(typeof campaignId === 'string' && UUID.test(campaignId) ? { campaignId } : {}),
-  };
+  return result;
 }

@@ -27,8 +27,16 @@ export interface VehicleClientOptions {
   sessionExpirySeconds?: number;
   keepaliveSeconds?: number;
   connectTimeoutMs?: number;
-  /** Public keys that may sign notices, by key id. */
+  /**
+   * Public keys that may sign notices, by key id. The map is read at every notice, so an
+   * embedding that updates it (a key rotation) needs no restart.
+   */
   trustedKeys: ReadonlyMap<string, KeyObject | string>;
+  /**
+   * Keys whose notices in the legacy per-notice format (which does not name the vehicle) are
+   * still accepted, for the transition to batch signatures only. Empty by default.
+   */
+  legacyKeyIds?: ReadonlySet<string>;
   /** The version of an update the vehicle runs now (from its own inventory), if known. */
   installedVersion?: (updateId: string) => string | undefined;
   store: NoticeStore;
@@ -303,7 +311,9 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
     if (packet.topic !== noticeTopic(this.vehicleId)) return;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const check = checkNotice(payload, {
+      vehicleId: this.vehicleId,
       trustedKeys: this.options.trustedKeys,
+      ...(this.options.legacyKeyIds ? { legacyKeyIds: this.options.legacyKeyIds } : {}),
       installedVersion: (updateId) => this.installedVersion(updateId),
       now: this.now(),
     });
@@ -356,8 +366,9 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
         reason: check.reason,
         receivedAt: this.now().toISOString(),
       };
-      // Only a genuine notice (expired, rolled back) is remembered: remembering a forged one
-      // under a real notice id would hide the real notice when it arrives.
+      // Only a genuine notice for this vehicle (expired, rolled back) is remembered:
+      // remembering a forged one, or another vehicle's, under a notice id would hide the
+      // real notice when it arrives.
       const genuine = check.reason === 'expired' || check.reason === 'rollback';
       if (genuine) await this.options.store.put(record);
       this.sendAck(record);

@@ -81,7 +81,7 @@ test('comes back after a clean disconnect that was cut short while a report awai
     await client.start();
     await connected;
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, vehicleId);
     await platform.publish(vehicleId, notice);
     await eventually(() => notices.includes(notice.noticeId), 'notice received');
 

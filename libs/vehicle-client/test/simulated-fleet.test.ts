@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startMosquitto, type MosquittoBroker } from '@roadcast/testing';
 import { SimulatedFleet } from '../src/index.js';
-import { PlatformSide, eventually, makeNotice, testSigner } from './helpers.js';
+import { PlatformSide, eventually, noticeFor, signBatch, testSigner } from './helpers.js';
 
 let broker: MosquittoBroker;
 let platform: PlatformSide;
@@ -35,7 +35,12 @@ test('a fleet with tunnels shows each notice to each car once and reports every 
   try {
     await fleet.connect();
     fleet.startTunnels();
-    const notices = new Map(ids.map((id) => [id, makeNotice(signer.key)]));
+    const notices = new Map(
+      signBatch(
+        signer.key,
+        ids.map((id) => noticeFor(id)),
+      ).map((n) => [n.vehicleId, n]),
+    );
     // The platform sends each notice three times, as re-sends after reconnects would.
     for (let round = 0; round < 3; round += 1) {
       for (const [id, notice] of notices) await platform.publish(id, notice);

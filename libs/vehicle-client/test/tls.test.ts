@@ -59,7 +59,7 @@ describe('vehicle client over mTLS', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     await client.goOffline({ clean: false });
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, 'VCTLS000000000001');
     await platform.publish('VCTLS000000000001', notice);
     connected = once(client, 'connected');
     client.goOnline();

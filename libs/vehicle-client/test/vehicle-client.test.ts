@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startMosquitto, type MosquittoBroker } from '@roadcast/testing';
-import type { Notice } from '@roadcast/contracts';
+import type { LegacyNotice, Notice } from '@roadcast/contracts';
 import {
   FileNoticeStore,
   MemoryNoticeStore,
@@ -14,7 +15,18 @@ import {
   type RejectedNotice,
   type VehicleClientOptions,
 } from '../src/index.js';
-import { PlatformSide, eventually, makeNotice, testSigner } from './helpers.js';
+import {
+  PlatformSide,
+  eventually,
+  makeLegacyNotice,
+  makeNotice,
+  noticeFor,
+  signBatch,
+  testSigner,
+  withPayload,
+  withProof,
+  type TestNotice,
+} from './helpers.js';
 
 let broker: MosquittoBroker;
 let platform: PlatformSide;
@@ -78,7 +90,7 @@ describe('vehicle client against a broker', () => {
   test('surfaces a verified notice once and reports received then each lifecycle state in order', async () => {
     const id = vehicleId();
     const v = await startVehicle(id);
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, id);
     await platform.publish(id, notice);
     await eventually(() => v.notices.length === 1, 'notice surfaced');
     assert.equal(v.notices[0]?.noticeId, notice.noticeId);
@@ -100,7 +112,7 @@ describe('vehicle client against a broker', () => {
   test('a notice delivered again is not surfaced again, and its last state is re-sent', async () => {
     const id = vehicleId();
     const v = await startVehicle(id);
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, id);
     await platform.publish(id, notice);
     await eventually(() => v.notices.length === 1, 'notice surfaced');
     await v.client.report(notice.noticeId, 'downloading');
@@ -115,7 +127,7 @@ describe('vehicle client against a broker', () => {
     const id = vehicleId();
     const file = join(dir, `${id}.json`);
     const first = await startVehicle(id, new FileNoticeStore(file));
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, id);
     await platform.publish(id, notice);
     await eventually(() => first.notices.length === 1, 'notice surfaced');
     await first.client.stop();
@@ -126,55 +138,129 @@ describe('vehicle client against a broker', () => {
     assert.equal(second.client.unfinished()[0]?.noticeId, notice.noticeId);
   });
 
-  test('rejects forged, unknown-key, expired and rolled-back notices and reports why', async () => {
+  test('rejects forged, swapped, tampered, unknown-key, expired and rolled-back notices and reports why', async () => {
     const id = vehicleId();
+    const neighbour = vehicleId();
     const v = await startVehicle(id, new MemoryNoticeStore(), { installedVersion: () => '3.0.0' });
-    const forged = {
-      ...makeNotice(signer.key, { update: { ...makeNotice(signer.key).update, version: '9.0.0' } }),
-    };
-    forged.priority = 99;
-    const foreign = makeNotice(testSigner('other-key').key, {
-      update: { ...makeNotice(signer.key).update, version: '9.0.0' },
-    });
-    const expired = makeNotice(signer.key, {
-      issuedAt: new Date(Date.now() - 7_200_000).toISOString(),
-      expiresAt: new Date(Date.now() - 3_600_000).toISOString(),
-      update: { ...makeNotice(signer.key).update, version: '9.0.0' },
-    });
-    const rollback = makeNotice(signer.key); // 2.0.0 while 3.0.0 runs
-    for (const n of [forged, foreign, expired, rollback]) await platform.publish(id, n);
-    await platform.publish(id, 'not json');
-    await eventually(() => v.rejected.length === 5, 'five rejections');
+    const newer = { update: { ...noticeFor(id).update, version: '9.0.0' } };
+    const [ours, theirs, third, fourth] = signBatch(signer.key, [
+      noticeFor(id, newer),
+      noticeFor(neighbour, newer),
+      noticeFor(id, newer),
+      noticeFor(id, newer),
+    ]);
+    const cases: Array<[string, TestNotice | LegacyNotice | Buffer | string, string | undefined]> =
+      [
+        ['bad-signature', makeNotice(testSigner('test-key').key, id, newer), 'forged'],
+        ['unknown-key', makeNotice(testSigner('other-key').key, id, newer), 'foreign'],
+        ['wrong-vehicle', theirs!, 'swapped'],
+        ['bad-path', withPayload(ours!, (p) => p.replace('"priority":0', '"priority":9')), 'leaf'],
+        [
+          'bad-path',
+          withProof(third!, (proof) => ({ ...proof, path: [proof.root, ...proof.path.slice(1)] })),
+          'path',
+        ],
+        ['bad-batch', withProof(fourth!, (proof) => ({ ...proof, size: 5 })), 'size'],
+        ['legacy-format', makeLegacyNotice(signer.key, newer), 'legacy'],
+        [
+          'expired',
+          makeNotice(signer.key, id, {
+            ...newer,
+            issuedAt: new Date(Date.now() - 7_200_000).toISOString(),
+            expiresAt: new Date(Date.now() - 3_600_000).toISOString(),
+          }),
+          'expired',
+        ],
+        ['rollback', makeNotice(signer.key, id), 'rollback (2.0.0 while 3.0.0 runs)'],
+        ['malformed', 'not json', undefined],
+      ];
+    for (const [, payload] of cases) await platform.publish(id, payload);
+    await eventually(() => v.rejected.length === cases.length, 'every notice rejected');
     assert.deepEqual(
       v.rejected.map((r) => r.reason),
-      ['bad-signature', 'unknown-key', 'expired', 'rollback', 'malformed'],
+      cases.map(([reason]) => reason),
     );
     assert.equal(v.notices.length, 0);
-    for (const n of [forged, foreign, expired, rollback]) {
-      await eventually(() => platform.acksOf(n.noticeId).length === 1, 'rejected ack');
-      assert.equal(platform.acksOf(n.noticeId)[0]?.state, 'rejected');
+    for (const [reason, payload, label] of cases) {
+      if (typeof payload === 'string' || Buffer.isBuffer(payload)) continue;
+      await eventually(() => platform.acksOf(payload.noticeId).length === 1, `${label} acked`);
+      const [ack] = platform.acks.filter((a) => a.ack.noticeId === payload.noticeId);
+      assert.equal(ack?.vehicleId, id, `${label}: reported on the vehicle's own topic`);
+      assert.deepEqual([ack?.ack.state, ack?.ack.reason], ['rejected', reason], label);
     }
-    assert.equal(platform.acksOf(rollback.noticeId)[0]?.reason, 'rollback');
 
-    // A forged copy must not hide the genuine notice carrying the same id.
-    const genuine = makeNotice(signer.key, {
-      noticeId: forged.noticeId,
-      update: { ...forged.update },
+    // Neither a forged copy nor another vehicle's notice hides the genuine notice with that id.
+    const forged = cases[0]![1] as TestNotice;
+    await platform.publish(id, makeNotice(signer.key, id, { ...newer, noticeId: forged.noticeId }));
+    await platform.publish(
+      id,
+      makeNotice(signer.key, id, { ...newer, noticeId: theirs!.noticeId }),
+    );
+    await eventually(() => v.notices.length === 2, 'genuine notices surfaced');
+  });
+
+  test('a key rotation during a campaign: each key is accepted while the vehicle trusts it', async () => {
+    const id = vehicleId();
+    const next = testSigner('next-key');
+    const trustedKeys = new Map(signer.trustedKeys);
+    const v = await startVehicle(id, new MemoryNoticeStore(), { trustedKeys });
+    const campaignId = randomUUID();
+    const fromOld = () => makeNotice(signer.key, id, { campaignId });
+    const fromNext = makeNotice(next.key, id, { campaignId });
+
+    await platform.publish(id, fromOld());
+    await platform.publish(id, fromNext);
+    await eventually(
+      () => v.notices.length === 1 && v.rejected.length === 1,
+      'before the rotation',
+    );
+    assert.equal(v.rejected[0]?.reason, 'unknown-key');
+
+    // The vehicle learns the next key (GET /v1/signing-keys) while the old one is still listed.
+    trustedKeys.set('next-key', next.publicKeyPem);
+    await platform.publish(id, fromOld());
+    await platform.publish(id, fromNext);
+    await eventually(() => v.notices.length === 3, 'both keys during the rotation');
+    assert.ok(
+      v.notices.some((n) => n.noticeId === fromNext.noticeId),
+      'the refused notice, sent again',
+    );
+
+    trustedKeys.delete(signer.key.keyId);
+    await platform.publish(id, fromOld());
+    await platform.publish(id, makeNotice(next.key, id, { campaignId }));
+    await eventually(() => v.notices.length === 4 && v.rejected.length === 2, 'after the rotation');
+    assert.equal(v.rejected[1]?.reason, 'unknown-key');
+  });
+
+  test('across the change of format, legacy notices are accepted only from keys marked legacy', async () => {
+    const id = vehicleId();
+    const next = testSigner('batch-key');
+    const v = await startVehicle(id, new MemoryNoticeStore(), {
+      trustedKeys: new Map([...signer.trustedKeys, ...next.trustedKeys]),
+      legacyKeyIds: new Set([signer.key.keyId]),
     });
-    await platform.publish(id, genuine);
-    await eventually(() => v.notices.length === 1, 'genuine notice surfaced');
+    const legacy = makeLegacyNotice(signer.key);
+    await platform.publish(id, legacy);
+    await platform.publish(id, makeLegacyNotice(next.key));
+    await platform.publish(id, makeNotice(next.key, id));
+    await platform.publish(id, makeNotice(signer.key, id));
+    await eventually(() => v.notices.length === 3 && v.rejected.length === 1, 'both formats');
+    assert.equal(v.notices[0]?.noticeId, legacy.noticeId);
+    assert.equal(v.notices[0]?.vehicleId, id, 'a legacy notice is taken to be for its topic');
+    assert.equal(v.rejected[0]?.reason, 'legacy-format');
   });
 
   test('a cancel notice stops a known update and is surfaced', async () => {
     const id = vehicleId();
     const v = await startVehicle(id);
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, id);
     await platform.publish(id, notice);
     await eventually(() => v.notices.length === 1, 'notice surfaced');
     const cancelled = once(v.client, 'cancel');
     await platform.publish(
       id,
-      makeNotice(signer.key, {
+      makeNotice(signer.key, id, {
         type: 'cancel',
         campaignId: notice.campaignId,
         update: notice.update,
@@ -190,7 +276,7 @@ describe('vehicle client against a broker', () => {
       const id = vehicleId();
       const v = await startVehicle(id, new MemoryNoticeStore(), { protocolVersion });
       await v.client.goOffline({ clean: false });
-      const notice = makeNotice(signer.key);
+      const notice = makeNotice(signer.key, id);
       // Mosquitto notices the dropped socket at once on loopback; the session remains.
       await new Promise((resolve) => setTimeout(resolve, 100));
       await platform.publish(id, notice);
@@ -204,7 +290,7 @@ describe('vehicle client against a broker', () => {
   test('after a broker lost its sessions, the vehicle repeats its current state of live notices', async () => {
     const id = vehicleId();
     const v = await startVehicle(id);
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, id);
     await platform.publish(id, notice);
     await eventually(() => v.notices.length === 1, 'notice surfaced');
     await v.client.report(notice.noticeId, 'installed');
@@ -228,7 +314,7 @@ describe('vehicle client against a broker', () => {
   test('a report made while offline reaches the platform after reconnecting', async () => {
     const id = vehicleId();
     const v = await startVehicle(id);
-    const notice = makeNotice(signer.key);
+    const notice = makeNotice(signer.key, id);
     await platform.publish(id, notice);
     await eventually(() => platform.acksOf(notice.noticeId).length === 1, 'received ack');
     await v.client.goOffline({ clean: true });

@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import pg from 'pg';
 import { ackTopic, noticeTopic, type UpdateRef } from '@roadcast/contracts';
 import { devVehicleId } from '@roadcast/pki';
-import { generateSigningKeyPair, loadSigningKey, signNotice } from '@roadcast/signing';
+import { generateSigningKeyPair, loadSigningKey, signNoticeBatch } from '@roadcast/signing';
 import {
   freePort,
   getTestPki,
@@ -284,19 +284,22 @@ async function directStorm(
     const publisher = await mqtt.connectAsync(broker.url, { clientId: 'bench-storm-publisher' });
     await Promise.all(
       identities.map(({ vehicleId }) => {
-        const notice = signNotice(
-          {
-            noticeId: randomUUID(),
-            campaignId,
-            type: 'update',
-            update: UPDATE,
-            priority: 0,
-            issuedAt: issuedAt.toISOString(),
-            expiresAt,
-          },
+        const [notice] = signNoticeBatch(
+          [
+            {
+              noticeId: randomUUID(),
+              campaignId,
+              vehicleId,
+              type: 'update',
+              update: UPDATE,
+              priority: 0,
+              issuedAt: issuedAt.toISOString(),
+              expiresAt,
+            },
+          ],
           key,
         );
-        return publisher.publishAsync(noticeTopic(vehicleId), JSON.stringify(notice), { qos: 1 });
+        return publisher.publishAsync(noticeTopic(vehicleId), notice!, { qos: 1 });
       }),
     );
     await publisher.endAsync();

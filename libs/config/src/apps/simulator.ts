@@ -34,6 +34,17 @@ export const SimulatorSettings = Type.Object({
     default: 'dev-1',
     pattern: '^[A-Za-z0-9._-]{1,128}$',
   }),
+  SIMULATOR_SIGNING_PUBLIC_KEYS: Type.String({
+    description: 'More trusted keys during a rotation, as keyId=path.pub pairs separated by commas',
+    default: '',
+    pattern: '^$|^[A-Za-z0-9._-]+=[^,]+(,[A-Za-z0-9._-]+=[^,]+)*$',
+  }),
+  SIMULATOR_LEGACY_KEY_IDS: Type.String({
+    description:
+      'Trusted key ids whose legacy per-notice signatures vehicles still accept, comma-separated (transition only)',
+    default: '',
+    pattern: '^$|^[A-Za-z0-9._-]{1,128}(,[A-Za-z0-9._-]{1,128})*$',
+  }),
   SIMULATOR_STATE_DIR: path("Folder of the simulated vehicles' notice stores", '.data/simulator'),
 });
 export type SimulatorSettings = Static<typeof SimulatorSettings>;

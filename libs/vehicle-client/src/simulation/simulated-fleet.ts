@@ -31,6 +31,8 @@ export interface SimulatedFleetOptions {
    */
   url: string | readonly string[];
   trustedKeys: ReadonlyMap<string, KeyObject | string>;
+  /** Keys whose legacy per-notice format the vehicles still accept (none by default). */
+  legacyKeyIds?: ReadonlySet<string>;
   protocolVersion?: 4 | 5;
   /** Per-vehicle notice stores are files here; in memory when omitted. */
   storeDir?: string;
@@ -86,6 +88,7 @@ export class SimulatedFleet {
         vehicleId: identity.vehicleId,
         url: urls[index % urls.length] as string,
         trustedKeys: options.trustedKeys,
+        ...(options.legacyKeyIds ? { legacyKeyIds: options.legacyKeyIds } : {}),
         store,
         protocolVersion: options.protocolVersion ?? 5,
         ...(identity.tls ? { tls: identity.tls } : {}),
