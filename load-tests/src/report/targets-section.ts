@@ -74,6 +74,7 @@ export function targetsSection(suite: SuiteResult): string[] {
 /** Figure ÷ threshold, turned so that 1 or more always means met; undefined without a margin. */
 export function goalScore(m: AggregatedMeasurement): number | undefined {
   const { goal, actual } = m.outcome;
+  if ((m.unscored && m.unscored.runs >= m.runs) || m.withinNoise) return undefined;
   if (!goal || actual === undefined || goal.threshold <= 0 || actual < 0) return undefined;
   if (goal.compare === '>=') return actual / goal.threshold;
   return actual === 0 ? Number.POSITIVE_INFINITY : goal.threshold / actual;
