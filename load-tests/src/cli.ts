@@ -16,7 +16,7 @@ import { publishReport, writeRunFiles } from './report/write-report.js';
 const PACKAGE_DIR = resolve(import.meta.dirname, '..');
 // Long enough for the largest default size on a small machine; a hung run must not hold
 // the rest of the suite hostage.
-const DEFAULT_TIMEOUT_S = 1800;
+const DEFAULT_TIMEOUT_S = 3600;
 
 function timestamp(date = new Date()): string {
   return date

@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
 import * as mqttPacket from 'mqtt-packet';
+import { connectPacket } from './mqtt5-packets.js';
 
 /**
  * Vehicles with valid certificates that subscribe to their own topics and then never read
@@ -103,19 +104,7 @@ export class NeverReadingVehicles {
     const parser = mqttPacket.parser({ protocolVersion: 5 });
     let live = false;
     socket.once('secureConnect', () => {
-      socket.write(
-        mqttPacket.generate(
-          {
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 5,
-            clean: true,
-            keepalive: 60,
-            clientId: v.vehicleId,
-          },
-          { protocolVersion: 5 },
-        ),
-      );
+      socket.write(connectPacket(v.vehicleId, 60));
     });
     const onData = (chunk: Buffer) => parser.parse(chunk);
     socket.on('data', onData);

@@ -16,6 +16,16 @@ function perUnit(us: number): string {
   return us >= 10_000 ? `${formatNumber(us / 1000)} ms` : `${formatNumber(us)} µs`;
 }
 
+/** Other activity above a quarter of one core means the machine was not quiet: say so. */
+const QUIET_SHARE = 0.25;
+
+function busyElsewhere(w: AggregatedCpuWindow): string | undefined {
+  if (!w.otherCpuS || !(w.wallS.median > 0)) return undefined;
+  const share = w.otherCpuS.max / w.wallS.median;
+  if (share <= QUIET_SHARE) return undefined;
+  return `${w.name}: the machine was not quiet: other processes (and kernel work charged to no process) used up to ${Math.round(share * 100)} % of one core during this window, so its times and rates are disturbed (CPU per unit much less so).`;
+}
+
 export function cpuSection(windows: readonly AggregatedCpuWindow[]): string[] {
   if (windows.length === 0) return [];
   const lines = [
@@ -49,7 +59,10 @@ export function cpuSection(windows: readonly AggregatedCpuWindow[]): string[] {
       ]);
     }
   }
-  const notes = windows.flatMap((w) => w.notes.map((n) => `${w.name}: ${n}`));
+  const notes = windows.flatMap((w) => [
+    ...w.notes.map((n) => `${w.name}: ${n}`),
+    ...(busyElsewhere(w) ? [busyElsewhere(w) as string] : []),
+  ]);
   if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`));
   return lines;
 }

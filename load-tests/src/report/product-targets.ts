@@ -10,7 +10,12 @@ export interface ProductTarget {
   text: string;
   /** The scenarios that can measure it, for the reason shown when none did. */
   scenarios: readonly string[];
+  /** When only some runs of those scenarios measure it (a fleet size), said when none did. */
+  condition?: string;
 }
+
+const AT_A_MILLION =
+  'measured only at 1,000,000 vehicles (the scaling sweep, or fanout --vehicles 1000000)';
 
 export const PRODUCT_TARGETS: readonly ProductTarget[] = [
   {
@@ -25,21 +30,25 @@ export const PRODUCT_TARGETS: readonly ProductTarget[] = [
   },
   {
     id: 'campaign-create',
+    condition: AT_A_MILLION,
     text: '1,000,000-vehicle campaign: create answered ≤ 1 s',
     scenarios: ['scaling', 'fanout'],
   },
   {
     id: 'campaign-first-notice',
+    condition: AT_A_MILLION,
     text: '1,000,000-vehicle campaign: first notice ≤ 5 s',
     scenarios: ['scaling', 'fanout'],
   },
   {
     id: 'campaign-complete',
+    condition: AT_A_MILLION,
     text: '1,000,000-vehicle campaign: all published and recorded ≤ 180 s',
     scenarios: ['scaling', 'fanout'],
   },
   {
     id: 'campaign-growth',
+    condition: 'measured when the scaling sweep reaches both 100,000 and 1,000,000 vehicles',
     text: 'Campaign time from 100,000 to 1,000,000 vehicles grows no worse than linearly',
     scenarios: ['scaling'],
   },

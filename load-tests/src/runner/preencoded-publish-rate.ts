@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as mqttPacket from 'mqtt-packet';
+import { connectPacket } from '../load/mqtt5-packets.js';
 import type { PublishRateOptions, PublishRateResult } from './qos1-publish-rate.js';
 
 /**
@@ -87,19 +88,7 @@ async function openSession(
   const socket = connect({ host: url.hostname, port: Number(url.port || 1883) });
   socket.setNoDelay(true);
   await once(socket, 'connect');
-  socket.write(
-    mqttPacket.generate(
-      {
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepalive: 0,
-        clientId,
-      },
-      { protocolVersion: 5 },
-    ),
-  );
+  socket.write(connectPacket(clientId));
   const parser = mqttPacket.parser({ protocolVersion: 5 });
   const connack = new Promise<mqttPacket.IConnackPacket>((resolve, reject) => {
     parser.once('packet', (p) =>

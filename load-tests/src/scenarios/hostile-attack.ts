@@ -26,9 +26,9 @@ export const ATTACK = {
  * connection ceiling leaves 1,000 connections of headroom above the certified fleet and the
  * never-reading vehicles: less than the attack, as a router sized for its fleet would be.
  */
-export function hostilePolicy(certified: number): Record<string, unknown> {
+export function hostilePolicy(certified: number, neverReading: number): Record<string, unknown> {
   return {
-    throttling: { maxConnections: certified + ATTACK.neverReading + 1_000 },
+    throttling: { maxConnections: certified + neverReading + 1_000 },
   };
 }
 

@@ -117,7 +117,7 @@ export function result(
       .join(
         ', ',
       )} from ${ATTACK.addresses} source addresses (fresh each phase), reopened when closed at up to ${ATTACK.opensPerSecond}/s; ${neverReading} never-reading vehicles with valid certificates, each writing ${ATTACK.refusedPublishesPerSecond} refused QoS 1 publishes/s while ${ATTACK.noticesPerSecond} notices/s each were pushed at them through their broker. The certified fleet connected once the attack had opened every slot (or after ${ATTACK.rampTimeoutMs / 1000} s).`,
-    `Router policy: ${JSON.stringify(hostilePolicy(certified))}, every other field at its default.`,
+    `Router policy: ${JSON.stringify(hostilePolicy(certified, neverReading))}, every other field at its default.`,
     `Unauthenticated connections over all attack phases: opened ${KINDS_TEXT.map((k) => `${slots(k, 'opened')} ${k}`).join(', ')}; closed by the router ${KINDS_TEXT.map((k) => slots(k, 'closedByRouter')).join(' / ')}; failed to open ${KINDS_TEXT.map((k) => slots(k, 'failedToOpen')).join(' / ')}; most held open at once ${KINDS_TEXT.map((k) => slots(k, 'peakOpen')).join(' / ')}.`,
     `Never-reading vehicles: ${nr('connected')} connected, ${nr('subscribed')} subscribed, ${nr('publishesWritten')} refused publishes written, ${nr('publishesHeldBack')} held back by their own full send buffer, ${nr('closedByRouter')} closed by the router, ${nr('noticesPushed')} notices pushed.`,
     `The router counted over the run: ${counters || 'nothing'}.`,

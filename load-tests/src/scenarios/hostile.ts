@@ -129,7 +129,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   return withCleanup('hostile', async (scope) => {
     const outDir = join(options.outDir, 'hostile');
     const rig = await startRouterRig(scope, outDir, {
-      policy: hostilePolicy(certified),
+      policy: hostilePolicy(certified, neverReadingCount),
       haproxy: false,
       // Production level: refusals are logged, which is what log amplification is about.
       logLevel: 'info',

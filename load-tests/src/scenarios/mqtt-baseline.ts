@@ -3,7 +3,7 @@ import { rotation } from '../runner/alternation.js';
 import { withCleanup } from '../runner/cleanup.js';
 import { scenarioMachine } from '../runner/machine.js';
 import { CpuMeter, cpuWindow } from '../runner/process-cpu.js';
-import { pidSource } from '../runner/process-sources.js';
+import { harnessSource, pidSource } from '../runner/process-sources.js';
 import type { PublishRateResult } from '../runner/qos1-publish-rate.js';
 import {
   measureRawPublisher,
@@ -92,6 +92,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     const meter = new CpuMeter([
       pidSource(PUBLISHER_PROCESS, worker.pid, 'load'),
       source('mosquitto', 'baseline'),
+      harnessSource(),
     ]);
     const results = new Map<string, PublishRateResult>();
     const cpu: CpuWindow[] = [];

@@ -1,6 +1,7 @@
 import * as mqttPacket from 'mqtt-packet';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectPacket } from '../load/mqtt5-packets.js';
 import { rotation } from '../runner/alternation.js';
 import { withCleanup } from '../runner/cleanup.js';
 import { scenarioMachine } from '../runner/machine.js';
@@ -46,19 +47,7 @@ async function openSession(port: number, n: number): Promise<TLSSocket> {
   });
   socket.on('data', (chunk: Buffer) => parser.parse(chunk));
   socket.on('error', () => undefined);
-  socket.write(
-    mqttPacket.generate(
-      {
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepalive: 0,
-        clientId: cert.vehicleId,
-      },
-      { protocolVersion: 5 },
-    ),
-  );
+  socket.write(connectPacket(cert.vehicleId));
   await connack;
   return socket;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { UpdateRef } from '@roadcast/contracts';
+import { ACK_STATES, type UpdateRef } from '@roadcast/contracts';
 import type { FleetProcesses } from '../runner/fleet-processes.js';
 import type { CpuMeter, CpuUsage } from '../runner/process-cpu.js';
 
@@ -22,14 +22,8 @@ export const CONNECT_CONCURRENCY = 100;
 export const FLEET_PROCESSES = 4;
 export const STEP_MS: [number, number] = [200, 1_000];
 const SAMPLE_MS = 500;
-export const ACKNOWLEDGED = [
-  'received',
-  'downloading',
-  'installing',
-  'installed',
-  'failed',
-  'rejected',
-];
+/** Every state a vehicle's answer can put a delivery in. */
+export const ACKNOWLEDGED: readonly string[] = ACK_STATES;
 
 export const UPDATE: UpdateRef = {
   id: 'storm',

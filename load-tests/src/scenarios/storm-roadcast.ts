@@ -170,7 +170,7 @@ async function api<T>(stack: Stack, method: string, path: string, body: unknown)
   return (await response.json()) as T;
 }
 
-async function count(db: pg.Pool, campaignId: string, states: string[]): Promise<number> {
+async function count(db: pg.Pool, campaignId: string, states: readonly string[]): Promise<number> {
   const { rows } = await db.query<{ n: string }>(
     `SELECT COALESCE(sum(count), 0)::text AS n FROM campaign_counters
      WHERE campaign_id = $1 AND state = ANY($2::delivery_state[])`,
