@@ -34,26 +34,31 @@ export function result(
   const connectedShare = (p: Phase) => (p.connect.connected / p.connect.attempted) * 100;
   const rate = { attacked: med(attacked, (p) => p.rate), calm: med(calm, (p) => p.rate) };
   const units = (list: Phase[]) => list.reduce((s, p) => s + p.acknowledged, 0);
-  const window = (list: Phase[], name: string) =>
-    cpuWindow(
-      name,
-      'relayed message',
-      Math.max(1, units(list)),
-      sumUsage(list.map((p) => p.usage)),
-    );
+  // Nothing relayed (the fleet was shut out) leaves no message to divide by: CPU per second
+  // of the phase says what the attack cost instead.
+  const window = (list: Phase[], name: string) => {
+    const usage = sumUsage(list.map((p) => p.usage));
+    return units(list) > 0
+      ? cpuWindow(name, 'relayed message', units(list), usage)
+      : cpuWindow(`${name}, nothing relayed`, 'second', usage.wallS, usage);
+  };
   const cpu = [
     window(attacked, 'relay under attack'),
     window(calm, 'relay without attack (baseline)'),
   ];
+  const relayedUnderAttack = units(attacked) > 0;
   const mib = (bytes: number) => bytes / 1024 ** 2;
   const attacks = attacked.flatMap((p) => (p.attack ? [p.attack] : []));
-  const slots = (kind: SlotKind, key: 'opened' | 'closedByRouter' | 'peakOpen' | 'failedToOpen') =>
+  const slots = (kind: SlotKind, key: 'opened' | 'closedByRouter' | 'failedToOpen') =>
     attacks.reduce((s, a) => s + a.slots[kind][key], 0);
+  const peak = (kind: SlotKind) => Math.max(0, ...attacks.map((a) => a.slots[kind].peakOpen));
   const nr = (key: keyof AttackStats['neverReading']) =>
     attacks.reduce((s, a) => s + a.neverReading[key], 0);
-  const failures = [...attacked, ...calm].flatMap((p) =>
-    Object.entries(p.connect.failures).map(([r, n]) => `${n} × ${r}`),
-  );
+  const byReason = new Map<string, number>();
+  for (const p of [...attacked, ...calm])
+    for (const [reason, n] of Object.entries(p.connect.failures))
+      byReason.set(reason, (byReason.get(reason) ?? 0) + n);
+  const failures = [...byReason].map(([reason, n]) => `${n} × ${reason}`);
   const measurements: Measurement[] = [
     {
       name: 'relay throughput of the certified fleet under attack',
@@ -80,13 +85,17 @@ export function result(
       baseline: { name: 'no attack', value: med(calm, (p) => p.connect.seconds) },
       ratio: med(attacked, (p) => p.connect.seconds) / med(calm, (p) => p.connect.seconds),
     },
-    {
-      name: 'router CPU per relayed message under attack',
-      value: usPerUnit(cpu[0]!, 'router'),
-      unit: 'µs',
-      baseline: { name: 'no attack', value: usPerUnit(cpu[1]!, 'router') },
-      ratio: usPerUnit(cpu[0]!, 'router') / usPerUnit(cpu[1]!, 'router'),
-    },
+    ...(relayedUnderAttack
+      ? [
+          {
+            name: 'router CPU per relayed message under attack',
+            value: usPerUnit(cpu[0]!, 'router'),
+            unit: 'µs',
+            baseline: { name: 'no attack', value: usPerUnit(cpu[1]!, 'router') },
+            ratio: usPerUnit(cpu[0]!, 'router') / usPerUnit(cpu[1]!, 'router'),
+          },
+        ]
+      : []),
     {
       name: 'router peak resident memory under attack',
       value: mib(Math.max(...attacked.map((p) => p.rssPeak))),
@@ -118,11 +127,12 @@ export function result(
         ', ',
       )} from ${ATTACK.addresses} source addresses (fresh each phase), reopened when closed at up to ${ATTACK.opensPerSecond}/s; ${neverReading} never-reading vehicles with valid certificates, each writing ${ATTACK.refusedPublishesPerSecond} refused QoS 1 publishes/s while ${ATTACK.noticesPerSecond} notices/s each were pushed at them through their broker. The certified fleet connected once the attack had opened every slot (or after ${ATTACK.rampTimeoutMs / 1000} s).`,
     `Router policy: ${JSON.stringify(hostilePolicy(certified, neverReading))}, every other field at its default.`,
-    `Unauthenticated connections over all attack phases: opened ${KINDS_TEXT.map((k) => `${slots(k, 'opened')} ${k}`).join(', ')}; closed by the router ${KINDS_TEXT.map((k) => slots(k, 'closedByRouter')).join(' / ')}; failed to open ${KINDS_TEXT.map((k) => slots(k, 'failedToOpen')).join(' / ')}; most held open at once ${KINDS_TEXT.map((k) => slots(k, 'peakOpen')).join(' / ')}.`,
+    `Unauthenticated connections over all attack phases: opened ${KINDS_TEXT.map((k) => `${slots(k, 'opened')} ${k}`).join(', ')}; closed by the router ${KINDS_TEXT.map((k) => slots(k, 'closedByRouter')).join(' / ')}; failed to open ${KINDS_TEXT.map((k) => slots(k, 'failedToOpen')).join(' / ')}; most held open at once in a phase ${KINDS_TEXT.map((k) => peak(k)).join(' / ')}.`,
     `Never-reading vehicles: ${nr('connected')} connected, ${nr('subscribed')} subscribed, ${nr('publishesWritten')} refused publishes written, ${nr('publishesHeldBack')} held back by their own full send buffer, ${nr('closedByRouter')} closed by the router, ${nr('noticesPushed')} notices pushed.`,
     `The router counted over the run: ${counters || 'nothing'}.`,
+    ...(relayedUnderAttack ? [] : ['Under attack no certified vehicle relayed a message.']),
     ...(failures.length > 0
-      ? [`Certified vehicles that did not connect: ${failures.join('; ')}.`]
+      ? [`Certified vehicles that did not connect, over all phases: ${failures.join('; ')}.`]
       : []),
     'Attackers, fleet, router and broker share the machine: the attackers’ own CPU (in the table) is part of what the fleet competes with, which a real attack from elsewhere would not be.',
   ];
