@@ -5,6 +5,7 @@ import type { AttackPlan, AttackStats, SlotKind } from '../load/attacker-worker.
 import type { RelayFleetConnected } from '../load/relay-fleet-worker.js';
 import { alternate, alternation } from '../runner/alternation.js';
 import { withCleanup } from '../runner/cleanup.js';
+import { machineDetails } from '../runner/machine.js';
 import { rssBytes } from '../runner/proc-stat.js';
 import { CpuMeter } from '../runner/process-cpu.js';
 import { harnessSource, pidSource } from '../runner/process-sources.js';
@@ -125,6 +126,13 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const fleet = Array.from({ length: certified }, (_, i) => toIdentity(i));
   const neverReading = Array.from({ length: neverReadingCount }, (_, i) => toIdentity(50_000 + i));
   const turns = alternation(base.pairs, options.runIndex ?? 0);
+  // The attackers' process holds one descriptor per connection; the router two per vehicle.
+  const needed = Object.values(unauthenticated).reduce((a, b) => a + b, 0) + neverReadingCount;
+  const limit = machineDetails().descriptorLimit;
+  if (limit !== undefined && limit < needed + 1_000)
+    throw new Error(
+      `the attack holds ${needed} connections in one process; this machine allows ${limit} descriptors per process (ulimit -n)`,
+    );
 
   return withCleanup('hostile', async (scope) => {
     const outDir = join(options.outDir, 'hostile');
