@@ -206,3 +206,11 @@ export function sumUsage(list: readonly CpuUsage[]): CpuUsage {
     processes: [...byName.values()],
   };
 }
+
+/**
+ * `{ ratio }` of two CPU figures, or nothing when the baseline used no measurable CPU (a
+ * window shorter than a clock tick): a ratio to zero is not a figure.
+ */
+export function cpuRatio(value: number, baseline: number): { ratio?: number } {
+  return baseline > 0 && Number.isFinite(value) ? { ratio: value / baseline } : {};
+}

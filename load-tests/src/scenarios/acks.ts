@@ -10,7 +10,7 @@ import { alternate, alternation } from '../runner/alternation.js';
 import { scenarioDatabase, startBenchBroker } from '../runner/bench-services.js';
 import { withCleanup } from '../runner/cleanup.js';
 import { scenarioMachine } from '../runner/machine.js';
-import { CpuMeter, cpuWindow, usPerUnit } from '../runner/process-cpu.js';
+import { CpuMeter, cpuRatio, cpuWindow, usPerUnit } from '../runner/process-cpu.js';
 import {
   harnessSource,
   pidSource,
@@ -150,7 +150,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
           value: pgPerAck,
           unit: 'µs',
           baseline: { name: 'bare batched UPDATE', value: pgPerBareAck },
-          ratio: pgPerAck / pgPerBareAck,
+          ...cpuRatio(pgPerAck, pgPerBareAck),
         },
         { name: 'tracker CPU per ack', value: usPerUnit(done.window, 'tracker'), unit: 'µs' },
       ],

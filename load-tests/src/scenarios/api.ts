@@ -4,7 +4,13 @@ import { scenarioMachine } from '../runner/machine.js';
 import { scheduleShortfall } from '../load/open-loop-schedule.js';
 import type { HttpLoadResult } from '../load/http-load-worker.js';
 import { runHttpLoad, startHttpLoadWorker } from '../runner/open-loop-load.js';
-import { cpuWindow, usPerUnit, type CpuMeter, type CpuSnapshot } from '../runner/process-cpu.js';
+import {
+  cpuRatio,
+  cpuWindow,
+  usPerUnit,
+  type CpuMeter,
+  type CpuSnapshot,
+} from '../runner/process-cpu.js';
 import { pidSource } from '../runner/process-sources.js';
 import {
   histogramDelta,
@@ -236,7 +242,7 @@ function report(
       value: usPerUnit(busy.cpu, 'api'),
       unit: 'µs',
       baseline: { name: 'platform idle', value: usPerUnit(idle.cpu, 'api') },
-      ratio: usPerUnit(busy.cpu, 'api') / usPerUnit(idle.cpu, 'api'),
+      ...cpuRatio(usPerUnit(busy.cpu, 'api'), usPerUnit(idle.cpu, 'api')),
     },
     {
       name: 'failed or unanswered status requests during fan-out',

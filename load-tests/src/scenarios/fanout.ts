@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { alternate, alternation, rotation } from '../runner/alternation.js';
 import { withCleanup } from '../runner/cleanup.js';
 import { scenarioMachine } from '../runner/machine.js';
-import { cpuWindow, usPerUnit, type CpuMeter } from '../runner/process-cpu.js';
+import { cpuRatio, cpuWindow, usPerUnit, type CpuMeter } from '../runner/process-cpu.js';
 import { pidSource } from '../runner/process-sources.js';
 import {
   measureRawPublisher,
@@ -194,7 +194,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         value: bridgeUs,
         unit: 'µs',
         baseline: { name: `${RAW_PUBLISHERS.mqttjs}, CPU per bare publish`, value: mqttjsUs },
-        ratio: bridgeUs / mqttjsUs,
+        ...cpuRatio(bridgeUs, mqttjsUs),
         target: '<= 80 µs',
         goal: { compare: '<=', threshold: 80 },
         targetId: 'fanout-bridge-cpu',

@@ -1,7 +1,7 @@
 import type { AttackStats, SlotKind } from '../load/attacker-worker.js';
 import type { RelayFleetConnected } from '../load/relay-fleet-worker.js';
 import { scenarioMachine } from '../runner/machine.js';
-import { cpuWindow, sumUsage, usPerUnit, type CpuUsage } from '../runner/process-cpu.js';
+import { cpuRatio, cpuWindow, sumUsage, usPerUnit, type CpuUsage } from '../runner/process-cpu.js';
 import { median } from '../runner/statistics.js';
 import type { Measurement, ScenarioResult } from '../scenario.js';
 import { ATTACK, hostilePolicy } from './hostile-attack.js';
@@ -92,7 +92,7 @@ export function result(
             value: usPerUnit(cpu[0]!, 'router'),
             unit: 'µs',
             baseline: { name: 'no attack', value: usPerUnit(cpu[1]!, 'router') },
-            ratio: usPerUnit(cpu[0]!, 'router') / usPerUnit(cpu[1]!, 'router'),
+            ...cpuRatio(usPerUnit(cpu[0]!, 'router'), usPerUnit(cpu[1]!, 'router')),
           },
         ]
       : []),

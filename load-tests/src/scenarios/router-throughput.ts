@@ -5,7 +5,14 @@ import type { MqttClient } from 'mqtt';
 import { rotation } from '../runner/alternation.js';
 import { withCleanup } from '../runner/cleanup.js';
 import { scenarioMachine } from '../runner/machine.js';
-import { CpuMeter, cpuWindow, sumUsage, usPerUnit, type CpuUsage } from '../runner/process-cpu.js';
+import {
+  CpuMeter,
+  cpuRatio,
+  cpuWindow,
+  sumUsage,
+  usPerUnit,
+  type CpuUsage,
+} from '../runner/process-cpu.js';
 import { harnessSource, pidSource } from '../runner/process-sources.js';
 import { quantile } from '../runner/statistics.js';
 import type { Measurement, Scenario, ScenarioOptions, ScenarioResult } from '../scenario.js';
@@ -197,7 +204,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         value: routerUs,
         unit: 'µs',
         baseline: { name: 'HAProxy', value: haproxyUs },
-        ratio: routerUs / haproxyUs,
+        ...cpuRatio(routerUs, haproxyUs),
         target: '<= 1.5x HAProxy',
         targetId: 'router-cpu',
       },
@@ -206,7 +213,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         value: usPerUnit(routerCpu!, 'mosquitto'),
         unit: 'µs',
         baseline: { name: 'straight to Mosquitto', value: usPerUnit(directCpu!, 'mosquitto') },
-        ratio: usPerUnit(routerCpu!, 'mosquitto') / usPerUnit(directCpu!, 'mosquitto'),
+        ...cpuRatio(usPerUnit(routerCpu!, 'mosquitto'), usPerUnit(directCpu!, 'mosquitto')),
       },
       {
         name: 'relayed QoS 1 throughput',
