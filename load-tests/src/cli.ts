@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadScenarios, EXPECTED_SCENARIOS } from './registry.js';
 import { parseBenchArgs, UsageError, USAGE } from './runner/args.js';
-import { mergeSuites } from './runner/merge-suites.js';
+import { closeOpenScopes } from './runner/cleanup.js';
+import { assertSameMachine, MachineMismatchError, mergeSuites } from './runner/merge-suites.js';
 import { createProgress } from './runner/progress.js';
 import { runSuite, type SuiteResult } from './runner/run-suite.js';
 import { publishReport, writeRunFiles } from './report/write-report.js';
@@ -15,7 +16,7 @@ import { publishReport, writeRunFiles } from './report/write-report.js';
 const PACKAGE_DIR = resolve(import.meta.dirname, '..');
 // Long enough for the largest default size on a small machine; a hung run must not hold
 // the rest of the suite hostage.
-const DEFAULT_TIMEOUT_S = 1800;
+const DEFAULT_TIMEOUT_S = 3600;
 
 function timestamp(date = new Date()): string {
   return date
@@ -46,7 +47,17 @@ async function main(argv: readonly string[]): Promise<number> {
     const suites = dirs.map(
       (d) => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')) as SuiteResult,
     );
-    const suite = mergeSuites(suites);
+    let suite: SuiteResult;
+    try {
+      suite =
+        dirs.length === 1
+          ? (assertSameMachine(suites), suites[0] as SuiteResult)
+          : mergeSuites(suites);
+    } catch (err) {
+      if (!(err instanceof MachineMismatchError)) throw err;
+      console.error(`Refused: ${err.message}`);
+      return 2;
+    }
     // One folder is rewritten in place; a merge gets a folder of its own, so its inputs stay
     // as they were.
     const dir =
@@ -65,9 +76,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const selected = catalog.scenarios.filter((s) => args.scenarios.includes(s.name));
   console.error(`Writing results to ${outDir}`);
   // Ctrl-C ends the run but keeps what was measured; the scenario in progress is marked
-  // interrupted. Its own child processes get the signal from the terminal as well.
+  // interrupted, and what it started (processes, brokers, databases, Redis keys) is undone
+  // before the process exits.
   let current: SuiteResult | undefined;
+  let interrupted = false;
   const interrupt = (): void => {
+    if (interrupted) return;
+    interrupted = true;
     if (current) {
       for (const outcome of current.scenarios) {
         if (outcome.status !== 'interrupted') continue;
@@ -76,8 +91,11 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       writeRunFiles(outDir, current);
     }
-    console.error(`\nInterrupted; results so far are in ${outDir}`);
-    process.exit(130);
+    console.error(`\nInterrupted; cleaning up. Results so far are in ${outDir}`);
+    void closeOpenScopes(60_000).then((failures) => {
+      for (const f of failures) console.error(`clean-up: ${f}`);
+      process.exit(130);
+    });
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);

@@ -18,6 +18,7 @@ const RUN_ORDER = [
   'fanout',
   'acks',
   'tunnel-storm',
+  'hostile',
   'scaling',
 ];
 

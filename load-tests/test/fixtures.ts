@@ -11,7 +11,7 @@ export function result(
   return {
     scenario,
     startedAt: '2026-11-21T10:00:00.000Z',
-    machine: { cpus: 2, memoryGiB: 8, node: 'v20.20.0' },
+    machine: { cpus: 2, memoryGiB: 8, node: 'v20.20.0', cpuModel: 'Test CPU' },
     parameters: { vehicles: 1000 },
     measurements,
     notes: [],
@@ -40,7 +40,13 @@ export function suite(scenarios: ScenarioOutcome[], extra: Partial<SuiteResult> 
     startedAt: '2026-11-21T10:00:00.000Z',
     finishedAt: '2026-11-21T10:05:00.000Z',
     command: 'npm run bench -- all',
-    machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 8, node: 'v20.20.0', os: 'linux' },
+    machine: {
+      cpus: 2,
+      cpuModel: 'Test CPU',
+      memoryGiB: 8,
+      node: 'v20.20.0',
+      os: 'linux 6.1.0 x64',
+    },
     settings: { repeat: scenarios[0]?.runs.length ?? 1, smoke: false },
     scenarios,
     broken: [],

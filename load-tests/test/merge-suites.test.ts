@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mergeSuites } from '../src/runner/merge-suites.js';
+import {
+  assertSameMachine,
+  MachineMismatchError,
+  mergeSuites,
+} from '../src/runner/merge-suites.js';
 import { outcome, result, suite } from './fixtures.js';
 
 const rate = (scenario: string, value: number) =>
@@ -50,11 +54,35 @@ describe('merging separate runs into one report', () => {
     );
     assert.equal(merged.settings.repeat, 1);
     assert.deepEqual(merged.missing, ['api']);
+    assert.deepEqual(
+      merged.merged?.map((m) => [m.command, m.scenarios]),
+      [
+        ['npm run bench -- all --repeat 3', ['acks']],
+        ['npm run bench -- tunnel-storm scaling', ['tunnel-storm', 'scaling']],
+      ],
+    );
   });
 
   it('refuses runs from different machines', () => {
     const a = suite([]);
     const b = suite([], { machine: { ...a.machine, cpus: 8 } });
-    assert.throws(() => mergeSuites([a, b]), /different machines/);
+    assert.throws(() => mergeSuites([a, b]), /different machines.*CPUs 2 vs 8/);
+    const otherKernel = suite([], { machine: { ...a.machine, os: 'linux 6.18.44-fc-v595 x64' } });
+    assert.throws(() => mergeSuites([a, otherKernel]), MachineMismatchError);
+  });
+
+  it('refuses a results file whose runs were measured elsewhere, whatever its header says', () => {
+    const pasted = suite([
+      outcome('tunnel-storm', [
+        result('tunnel-storm', [{ name: 'time', value: 78.7, unit: 's' }], {
+          machine: { cpus: 2, memoryGiB: 8, node: 'v20.20.0', cpuModel: 'Other CPU' },
+        }),
+      ]),
+    ]);
+    assert.throws(
+      () => assertSameMachine([pasted]),
+      /tunnel-storm .* another machine: CPU model Test CPU vs Other CPU/,
+    );
+    assert.throws(() => mergeSuites([suite([]), pasted]), MachineMismatchError);
   });
 });

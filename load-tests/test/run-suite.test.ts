@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runSuite } from '../src/runner/run-suite.js';
 import type { Scenario, ScenarioResult } from '../src/scenario.js';
-import { result } from './fixtures.js';
+import { scenarioMachine } from '../src/runner/machine.js';
+import { result as fixture } from './fixtures.js';
+
+// The runner refuses results from another machine, so these scenarios report this one.
+const result: typeof fixture = (name, measurements, extra = {}) =>
+  fixture(name, measurements, { machine: scenarioMachine(), ...extra });
 
 const outDir = mkdtempSync(join(tmpdir(), 'roadcast-run-suite-'));
 after(() => rmSync(outDir, { recursive: true, force: true }));
@@ -18,8 +23,10 @@ describe('suite runner', () => {
   it('runs each scenario K times, keeps going past failures and records why', async () => {
     let calls = 0;
     const seenDirs: string[] = [];
+    const runIndexes: number[] = [];
     const steady = scenario('steady', async (options) => {
       calls += 1;
+      runIndexes.push(options.runIndex ?? -1);
       seenDirs.push(options.outDir);
       options.progress?.(1, 2, 'half');
       return result('steady', [{ name: 'rate', value: 10 * calls, unit: 'msg/s' }]);
@@ -57,6 +64,7 @@ describe('suite runner', () => {
         ['shapeless', 'failed', 0, 3],
       ],
     );
+    assert.deepEqual(runIndexes, [0, 1, 2]);
     assert.equal(suite.scenarios[0]?.aggregate.measurements[0]?.value.median, 20);
     assert.match(suite.scenarios[1]?.errors[0] ?? '', /^run 2: Error: broker went away/);
     assert.match(suite.scenarios[2]?.errors[0] ?? '', /'rate' value is not a finite number/);
@@ -76,6 +84,25 @@ describe('suite runner', () => {
     assert.equal(updates.length, 1 + 4 * 3);
     assert.ok(suite.finishedAt);
     assert.equal(suite.machine.cpus > 0, true);
+  });
+});
+
+describe('suite runner machine check', () => {
+  it('refuses a result that says it was measured on another machine', async () => {
+    const elsewhere = scenario('elsewhere', async () =>
+      fixture('elsewhere', [{ name: 'rate', value: 1, unit: 'msg/s' }], {
+        machine: { ...scenarioMachine(), cpuModel: 'Another CPU' },
+      }),
+    );
+    const suite = await runSuite({
+      scenarios: [elsewhere],
+      outDir: join(outDir, 'machine'),
+      command: 'bench test',
+      repeat: 1,
+      smoke: true,
+    });
+    assert.equal(suite.scenarios[0]?.status, 'failed');
+    assert.match(suite.scenarios[0]?.errors[0] ?? '', /another machine: CPU model/);
   });
 });
 

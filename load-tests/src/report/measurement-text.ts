@@ -26,13 +26,22 @@ export function withUnit(text: string, unit: string): string {
 }
 
 export function verdict(m: AggregatedMeasurement): string {
+  if (m.unscored && m.unscored.runs >= m.runs)
+    return `not scored: ${m.unscored.reasons.join('; ')}`;
+  if (m.withinNoise && m.noise !== undefined)
+    return `within noise (±${withUnit(formatNumber(m.noise), m.unit)})`;
   // Without a readable goal the verdict is the scenario's own; its target text says on what.
   const own = m.outcome.status !== 'unknown' && m.outcome.margin === undefined && m.target;
   const base = own
     ? `${m.outcome.status} (judged by the scenario: ${m.target})`
     : describeOutcome(m.outcome, m.unit);
-  if (m.outcome.status === 'unknown' || m.runsMet === undefined || m.runs <= 1) return base;
-  return `${base} (${m.runsMet} of ${m.runs} runs met it)`;
+  const skipped = m.unscored
+    ? ` (${m.unscored.runs} of ${m.runs} runs not scored: ${m.unscored.reasons.join('; ')})`
+    : '';
+  if (m.outcome.status === 'unknown' || m.runsMet === undefined || m.runs <= 1)
+    return `${base}${skipped}`;
+  const judged = m.runs - (m.unscored?.runs ?? 0);
+  return `${base} (${m.runsMet} of ${judged} runs met it)${skipped}`;
 }
 
 export function headline(m: AggregatedMeasurement): string {

@@ -6,6 +6,7 @@ import { escapeCell, formatRatio } from './format.js';
 import { formatSpread, slug, verdict, withUnit } from './measurement-text.js';
 import { matchProductTargets } from './product-targets.js';
 import { barChart, lineChart } from './svg-chart.js';
+import { cpuSection } from './cpu-section.js';
 import { goalScore, targetChart, targetsSection } from './targets-section.js';
 
 export interface RenderedReport {
@@ -87,6 +88,36 @@ function seriesCharts(
   });
 }
 
+/** Which run every figure comes from, on which machine, and how to read the figures. */
+function headerLines(suite: SuiteResult): string[] {
+  const m = suite.machine;
+  const kernel = m.kernel ?? m.os.split(' ')[1] ?? m.os;
+  const lines = [
+    `- Machine (read when the run started): ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB memory, kernel ${kernel}, Node ${m.node}${m.descriptorLimit ? `, ${m.descriptorLimit.toLocaleString('en-US')} descriptors per process` : ''}`,
+  ];
+  if (suite.merged && suite.merged.length > 1) {
+    lines.push(
+      `- Runs: this report joins ${suite.merged.length} runs on this machine (every results file was checked to come from it); each scenario below comes from the run named here:`,
+    );
+    for (const run of suite.merged) {
+      lines.push(
+        `  - \`${run.command}\`, ${run.startedAt} to ${run.finishedAt ?? '(interrupted)'}: ${run.scenarios.join(', ') || 'no scenario kept'}`,
+      );
+    }
+  } else {
+    lines.push(
+      `- Run: \`${suite.command}\`, ${suite.startedAt}${suite.finishedAt ? ` to ${suite.finishedAt}` : ' (interrupted)'}`,
+    );
+  }
+  lines.push(
+    `- Repeats: ${suite.settings.repeat}${suite.settings.repeat > 1 ? ' (figures are medians; brackets give min–max over the runs)' : ''}`,
+    '- Every figure below was measured by the run(s) named above and written by the harness; nothing was added or edited by hand.',
+    '- Primary figures are CPU per unit of work of each process (µs per notice, relayed message, ack, request), read from /proc; they carry across machines. Rates, times and ratios follow; a ratio is Roadcast ÷ a baseline measured in the same run, alternating with it.',
+    '- Postgres and Redis are shared system services: their figures count the whole server (and, for Postgres, separately the backends of the scenario’s own database). Each CPU table says how much CPU everything else on the machine used during the window, which shows whether the machine was quiet.',
+  );
+  return lines;
+}
+
 /** The human report: targets first, then each scenario with ratios before absolute figures. */
 export function renderReport(suite: SuiteResult, options: RenderOptions = {}): RenderedReport {
   const chartPath = options.chartPath ?? 'charts';
@@ -95,7 +126,6 @@ export function renderReport(suite: SuiteResult, options: RenderOptions = {}): R
     charts.push({ file, svg });
     return `![${alt}](${chartPath}/${file})`;
   };
-  const m = suite.machine;
   const lines: string[] = ['# Roadcast benchmark report', ''];
   if (suite.settings.smoke) {
     lines.push(
@@ -103,14 +133,7 @@ export function renderReport(suite: SuiteResult, options: RenderOptions = {}): R
       '',
     );
   }
-  lines.push(
-    `- Run: ${suite.startedAt}${suite.finishedAt ? ` to ${suite.finishedAt}` : ' (interrupted)'}`,
-    `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.os}`,
-    `- Command: \`${suite.command}\``,
-    `- Repeats: ${suite.settings.repeat}${suite.settings.repeat > 1 ? ' (figures are medians; brackets give min–max over the runs)' : ''}`,
-    '- Ratios are Roadcast ÷ a baseline measured in the same run on the same machine; they carry over between machines better than absolute figures do.',
-    '',
-  );
+  lines.push(...headerLines(suite), '');
   lines.push(...targetsSection(suite), '');
 
   const scored = matchProductTargets(
@@ -141,6 +164,8 @@ export function renderReport(suite: SuiteResult, options: RenderOptions = {}): R
       const shown = Object.entries(parameters).map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
       lines.push(`Parameters: ${shown.map((p) => `\`${p}\``).join(', ')}`, '');
     }
+    const cpu = cpuSection(outcome.aggregate.cpu);
+    if (cpu.length > 0) lines.push(...cpu, '');
     lines.push(...measurementTable(outcome), '');
     const ratios = outcome.aggregate.measurements
       .filter((x) => x.ratio)

@@ -2,13 +2,14 @@ import type { AggregatedMeasurement } from '../runner/aggregate.js';
 import type { SuiteResult } from '../runner/run-suite.js';
 import { escapeCell } from './format.js';
 import { headline, verdict } from './measurement-text.js';
-import { matchProductTargets, PRODUCT_TARGETS } from './product-targets.js';
+import { matchProductTargets, PRODUCT_TARGETS, type ProductTarget } from './product-targets.js';
 import { barChart } from './svg-chart.js';
 
 // The report's first section: every product target, what measured it, and how close it is.
 
 /** Why a product target has no figure in this run. */
-function absenceReason(names: readonly string[], suite: SuiteResult): string {
+function absenceReason(target: ProductTarget, suite: SuiteResult): string {
+  const names = target.scenarios;
   const reasons = names.map((name) => {
     const ran = suite.scenarios.find((s) => s.name === name);
     if (ran?.status === 'failed') return `${name} failed`;
@@ -19,6 +20,10 @@ function absenceReason(names: readonly string[], suite: SuiteResult): string {
     if (suite.missing.includes(name)) return `${name} has not landed`;
     return `${name} was not run`;
   });
+  const ran = names.some((name) =>
+    suite.scenarios.some((s) => s.name === name && s.runs.length > 0),
+  );
+  if (target.condition && ran) return `not measured: ${target.condition}`;
   return `not measured: ${reasons.join('; ')}`;
 }
 
@@ -38,7 +43,7 @@ export function targetsSection(suite: SuiteResult): string[] {
     const found = matches.filter((m) => m.target === target);
     if (found.length === 0) {
       lines.push(
-        `| ${escapeCell(target.text)} | ${target.scenarios.join(', ')} | — | ${absenceReason(target.scenarios, suite)} |`,
+        `| ${escapeCell(target.text)} | ${target.scenarios.join(', ')} | — | ${absenceReason(target, suite)} |`,
       );
     }
     for (const match of found) {
@@ -74,6 +79,7 @@ export function targetsSection(suite: SuiteResult): string[] {
 /** Figure ÷ threshold, turned so that 1 or more always means met; undefined without a margin. */
 export function goalScore(m: AggregatedMeasurement): number | undefined {
   const { goal, actual } = m.outcome;
+  if ((m.unscored && m.unscored.runs >= m.runs) || m.withinNoise) return undefined;
   if (!goal || actual === undefined || goal.threshold <= 0 || actual < 0) return undefined;
   if (goal.compare === '>=') return actual / goal.threshold;
   return actual === 0 ? Number.POSITIVE_INFINITY : goal.threshold / actual;

@@ -22,14 +22,14 @@ export function writeRunFiles(outDir: string, suite: SuiteResult): void {
 
 /**
  * Writes the report as the committed latest results: `RESULTS.md` beside the package, its
- * charts in `results/` (replacing the previous publication's) and the raw `results.json`
- * beside them, so a later run of some scenarios can be merged in with
- * `--report load-tests/results,<its folder>`.
+ * charts in `results/` and the raw `results.json` beside them. Everything the previous
+ * publication left in `results/` goes first, so nothing there is from another run.
  */
 export function publishReport(packageDir: string, suite: SuiteResult, outDir: string): string {
   const chartDir = join(packageDir, PUBLISHED_CHARTS);
   mkdirSync(chartDir, { recursive: true });
-  for (const file of readdirSync(chartDir)) if (file.endsWith('.svg')) rmSync(join(chartDir, file));
+  for (const file of readdirSync(chartDir))
+    if (/\.(svg|json)$/.test(file)) rmSync(join(chartDir, file));
   const report = renderReport(suite, { chartPath: PUBLISHED_CHARTS });
   for (const chart of report.charts) writeFileSync(join(chartDir, chart.file), chart.svg);
   writeFileSync(join(chartDir, 'results.json'), `${JSON.stringify(suite, null, 2)}\n`);

@@ -7,7 +7,7 @@ Options:
   --duration S   measuring time in seconds, for time-based scenarios
   --repeat K     run each scenario K times and report median and spread (default 1)
   --out DIR      where results go (default load-tests/out/<timestamp>/)
-  --timeout S    give up on a run after S seconds and go on (default 1800)
+  --timeout S    give up on a run after S seconds and go on (default 3600)
   --smoke        tiny sizes that prove the harness works; the numbers mean nothing
   --publish      also write the report to load-tests/RESULTS.md
   --report DIR   run nothing: write the report again from DIR/results.json; several

@@ -21,6 +21,9 @@ export interface PublishRateOptions {
   /** Keep each publish→PUBACK time (costs memory; used for latency percentiles). */
   recordLatency?: boolean;
   onProgress?(elapsedMs: number, totalMs: number): void;
+  /** Called as the measuring time starts and ends (e.g. to read CPU around it). */
+  onMeasureStart?(): void;
+  onMeasureEnd?(): void;
 }
 
 export interface PublishRateResult {
@@ -87,6 +90,7 @@ export async function measurePublishRate(options: PublishRateOptions): Promise<P
     }
     await sleep(options.warmupMs);
     phase = 'measure';
+    options.onMeasureStart?.();
     const start = performance.now();
     const total = options.measureMs;
     while (performance.now() - start < total && !failure) {
@@ -96,6 +100,7 @@ export async function measurePublishRate(options: PublishRateOptions): Promise<P
     const elapsedMs = performance.now() - start;
     const counted = acknowledged;
     phase = 'stop';
+    options.onMeasureEnd?.();
     if (failure) throw failure;
     return { rate: (counted / elapsedMs) * 1000, acknowledged: counted, elapsedMs, latenciesMs };
   } finally {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { BrokenScenarioFile } from '../registry.js';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.js';
 import { aggregateRuns, type AggregatedScenario } from './aggregate.js';
-import { machineDetails, type MachineDetails } from './machine.js';
+import { machineDetails, machineDifference, type MachineDetails } from './machine.js';
 import type { ProgressSink } from './progress.js';
 import { resultProblems } from './validate-result.js';
 
@@ -38,6 +38,11 @@ export interface SuiteResult {
   broken: BrokenScenarioFile[];
   /** Scenarios the suite expects that no file provides yet. */
   missing: string[];
+  /**
+   * When the report merges separately run suites: each of them, so the report can name the
+   * run and command every figure comes from.
+   */
+  merged?: Array<{ command: string; startedAt: string; finishedAt?: string; scenarios: string[] }>;
 }
 
 export interface SuiteOptions {
@@ -70,12 +75,15 @@ async function runOnce(
   scenario: Scenario,
   options: ScenarioOptions,
   timeoutS: number | undefined,
+  machine: MachineDetails,
 ): Promise<ScenarioResult> {
   mkdirSync(options.outDir, { recursive: true });
   const result = await withTimeout(scenario.run(options), timeoutS);
   const problems = resultProblems(result);
   if (problems.length > 0)
     throw new Error(`malformed result from ${scenario.name}: ${problems.join('; ')}`);
+  const elsewhere = machineDifference(machine, result.machine);
+  if (elsewhere) throw new Error(`${scenario.name} reported another machine: ${elsewhere}`);
   writeFileSync(join(options.outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
@@ -144,10 +152,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         ...(options.vehicles !== undefined ? { vehicles: options.vehicles } : {}),
         ...(options.durationS !== undefined ? { durationS: options.durationS } : {}),
         ...(options.smoke ? { smoke: true } : {}),
+        runIndex: k - 1,
         ...(options.progress ? { progress: options.progress.update.bind(options.progress) } : {}),
       };
       try {
-        outcome.runs.push(await runOnce(scenario, runOptions, options.timeoutS));
+        outcome.runs.push(await runOnce(scenario, runOptions, options.timeoutS, suite.machine));
         options.progress?.end('done');
       } catch (err) {
         outcome.errors.push(`run ${k}: ${errorText(err)}`);

@@ -64,6 +64,24 @@ export function resultProblems(result: unknown): string[] {
         if (!ok) problems.push(`series ${i} needs a name and finite points`);
       });
   }
+  if (r.cpu !== undefined) {
+    if (!Array.isArray(r.cpu)) problems.push('cpu is not a list');
+    else
+      r.cpu.forEach((w: Record<string, unknown>, i) => {
+        const processes = w.processes;
+        const ok =
+          typeof w.name === 'string' &&
+          typeof w.unit === 'string' &&
+          Number.isFinite(w.units) &&
+          Array.isArray(processes) &&
+          processes.every(
+            (p: Record<string, unknown>) =>
+              typeof p.name === 'string' && Number.isFinite(p.cpuS) && Number.isFinite(p.usPerUnit),
+          );
+        if (!ok)
+          problems.push(`cpu window ${i} needs a name, a unit, a count and processes with CPU`);
+      });
+  }
   return problems;
 }
 

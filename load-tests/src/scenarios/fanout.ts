@@ -1,30 +1,61 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { createCampaign } from '@roadcast/campaigns';
+import { alternate, alternation, rotation } from '../runner/alternation.js';
+import { withCleanup } from '../runner/cleanup.js';
 import { scenarioMachine } from '../runner/machine.js';
-import { measurePublishRate } from '../runner/qos1-publish-rate.js';
-import type { Measurement, Scenario, ScenarioOptions, ScenarioResult } from '../scenario.js';
+import { cpuRatio, cpuWindow, usPerUnit, type CpuMeter } from '../runner/process-cpu.js';
+import { pidSource } from '../runner/process-sources.js';
+import {
+  measureRawPublisher,
+  PUBLISHER_PROCESS,
+  RAW_PUBLISHERS,
+  startRawPublisherWorker,
+  type RawPublisherKind,
+} from '../runner/raw-publisher.js';
+import { median } from '../runner/statistics.js';
+import type {
+  CpuWindow,
+  Measurement,
+  Scenario,
+  ScenarioOptions,
+  ScenarioResult,
+} from '../scenario.js';
 import {
   benchUpdate,
+  createCampaignThroughApi,
+  dropCampaign,
   INFLIGHT,
+  rigMeter,
   startPipelineRig,
-  waitUntilPublished,
+  watchCampaign,
   type PipelineRig,
 } from './fanout-rig.js';
+import { campaignMeasurements } from './fanout-measurements.js';
 
 /**
- * One operator request to N vehicles: how long materializing the deliveries takes against a
- * raw INSERT … SELECT in the same database, and how fast the bridge (its own process) gets
- * signed notices PUBACKed by Mosquitto against one MQTT.js client publishing QoS 1 to the
- * same broker in the same run.
+ * One operator request to N vehicles, through the API as operators send it: the CPU every
+ * process spends per notice (bridge, API, Postgres, Redis, Mosquitto), when the request was
+ * answered, the first notice went out and the last was recorded, read from the platform's own
+ * counters. Baselines in the same run, alternating with Roadcast: a raw INSERT … SELECT of the
+ * same delivery rows, and two raw QoS 1 publishers to the same broker (MQTT.js and a
+ * pre-encoded writer), each in a process of its own.
  */
 
 const DEFAULT_VEHICLES = 100_000;
 const SMOKE_VEHICLES = 2_000;
-/** The size the one-million target is stated for; smaller runs are scaled to it. */
-const TARGET_VEHICLES = 1_000_000;
+const RAW_PAYLOAD_BYTES = 600;
 
-async function rawMaterialization(rig: PipelineRig): Promise<number> {
+interface Materialized {
+  seconds: number;
+  rows: number;
+  window: CpuWindow;
+}
+
+async function rawMaterialization(
+  rig: PipelineRig,
+  meter: CpuMeter,
+  vehicles: number,
+): Promise<Materialized> {
   const id = randomUUID();
   await rig.db.pool.query(
     `INSERT INTO campaigns (id, name, update_id, update_version, update_url, update_sha256, update_size,
@@ -32,134 +63,234 @@ async function rawMaterialization(rig: PipelineRig): Promise<number> {
      VALUES ($1, 'raw', 'x', '1', 'https://x', $2, 1, '{}', now() + interval '1 day', 'bench', now())`,
     [id, 'e'.repeat(64)],
   );
+  const before = await meter.snapshot();
   const started = performance.now();
-  await rig.db.pool.query(
+  const { rowCount } = await rig.db.pool.query(
     `INSERT INTO deliveries (campaign_id, vehicle_id, notice_id)
      SELECT $1, id, gen_random_uuid() FROM vehicles WHERE tags @> ARRAY['bench']::text[]`,
     [id],
   );
   const seconds = (performance.now() - started) / 1000;
-  await rig.db.pool.query('DELETE FROM campaigns WHERE id = $1', [id]);
-  await rig.db.pool.query('VACUUM ANALYZE deliveries');
-  return seconds;
+  const usage = meter.usage(before, await meter.snapshot());
+  await dropCampaign(rig, id);
+  if (rowCount !== vehicles) throw new Error(`raw INSERT wrote ${rowCount} of ${vehicles} rows`);
+  return {
+    seconds,
+    rows: vehicles,
+    window: cpuWindow('raw INSERT … SELECT (baseline)', 'delivery row', vehicles, usage, {
+      involved: ['postgres', 'postgres backends of the scenario database'],
+    }),
+  };
+}
+
+/** A campaign scheduled for later: only its deliveries are written now, through the API. */
+async function roadcastMaterialization(
+  rig: PipelineRig,
+  meter: CpuMeter,
+  vehicles: number,
+): Promise<Materialized> {
+  const before = await meter.snapshot();
+  const started = performance.now();
+  const { id } = await createCampaignThroughApi(rig, {
+    name: 'materialize only',
+    update: benchUpdate,
+    target: { filter: { tags: ['bench'] } },
+    startAt: new Date(Date.now() + 3600_000).toISOString(),
+  });
+  const done = await watchCampaign(rig.db, id, vehicles, started, { untilMaterialized: true });
+  const usage = meter.usage(before, await meter.snapshot());
+  await rig.queues.campaigns.obliterate({ force: true });
+  await dropCampaign(rig, id);
+  return {
+    seconds: done.materializedMs / 1000,
+    rows: vehicles,
+    window: cpuWindow(
+      'materialize through the API (scheduled campaign)',
+      'delivery row',
+      vehicles,
+      usage,
+      {
+        involved: ['api', 'postgres', 'postgres backends of the scenario database'],
+      },
+    ),
+  };
 }
 
 async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const startedAt = new Date().toISOString();
   const vehicles = options.vehicles ?? (options.smoke ? SMOKE_VEHICLES : DEFAULT_VEHICLES);
-  const notes: string[] = [];
+  const runIndex = options.runIndex ?? 0;
   const progress = (done: number, total: number, label: string) =>
     options.progress?.(done, total, label);
   progress(0, 1, 'starting');
-  const rig = await startPipelineRig({
-    label: 'bench-fanout',
-    outDir: `${options.outDir}/fanout`,
-    vehicles,
-  });
-  try {
-    // 1. Materialization, raw first so both see a table of the same size.
-    const rawSeconds = await rawMaterialization(rig);
-    let started = performance.now();
-    const scheduled = await createCampaign(
-      rig.pipeline,
-      {
-        name: 'materialize only',
-        update: benchUpdate,
-        target: { filter: { tags: ['bench'] } },
-        startAt: new Date(Date.now() + 3600_000).toISOString(),
-      },
-      { createdBy: 'bench' },
-    );
-    const materializeSeconds = (performance.now() - started) / 1000;
-    if (scheduled.campaign.total !== vehicles)
-      throw new Error(`materialized ${scheduled.campaign.total} of ${vehicles}`);
-    await rig.pipeline.queues.campaigns.obliterate({ force: true });
-    await rig.db.pool.query('DELETE FROM campaigns WHERE id = $1', [scheduled.campaign.id]);
-    await rig.db.pool.query('VACUUM ANALYZE deliveries');
-
-    // 2. Raw QoS 1 publish rate of one MQTT.js client to the same broker.
-    progress(0, 1, 'raw publish rate');
-    const raw = await measurePublishRate({
-      url: rig.broker.url,
-      clients: 1,
-      window: INFLIGHT,
-      payloadBytes: 600,
-      warmupMs: options.smoke ? 200 : 1_000,
-      measureMs: options.smoke ? 1_000 : 5_000,
-      topics: Math.min(vehicles, 100_000),
+  return withCleanup('fanout', async (scope) => {
+    const rig = await startPipelineRig(scope, {
+      label: 'bench-fanout',
+      outDir: `${options.outDir}/fanout`,
+      vehicles,
     });
+    const publisher = await startRawPublisherWorker(scope, `${options.outDir}/fanout`);
+    const meter = rigMeter(rig, pidSource(PUBLISHER_PROCESS, publisher.pid, 'load'));
+    const cpu: CpuWindow[] = [];
 
-    // 3. The fan-out, from the request to the last PUBACK recorded.
-    started = performance.now();
-    const { campaign } = await createCampaign(
-      rig.pipeline,
-      { name: 'fan-out', update: benchUpdate, target: { filter: { tags: ['bench'] } } },
-      { createdBy: 'bench' },
+    // 1. Materialization, raw and Roadcast in turn (first side rotated between runs).
+    const pairs = options.smoke || vehicles >= 500_000 ? 1 : 2;
+    const turns = alternation(pairs, runIndex);
+    let turn = 0;
+    const materialized = await alternate(turns, async ({ side }) => {
+      progress(turn++, turns.length, `materializing (${side})`);
+      return side === 'baseline'
+        ? rawMaterialization(rig, meter, vehicles)
+        : roadcastMaterialization(rig, meter, vehicles);
+    });
+    cpu.push(materialized.roadcast[0]!.window, materialized.baseline[0]!.window);
+
+    // 2. Raw publishers and the fan-out, in an order rotated between runs.
+    const raw: Partial<Record<RawPublisherKind, number>> = {};
+    let campaign: Awaited<ReturnType<typeof fanOut>> | undefined;
+    const steps = rotation<RawPublisherKind | 'fanout'>(
+      ['mqttjs', 'preencoded', 'fanout'],
+      runIndex,
     );
-    const createSeconds = (performance.now() - started) / 1000;
-    const publishStarted = performance.now();
-    const done = await waitUntilPublished(rig.db, campaign.id, (d, t) => progress(d, t, 'fan-out'));
-    const publishSeconds = (performance.now() - publishStarted) / 1000;
-    const totalSeconds = (performance.now() - started) / 1000;
-    const rate = vehicles / publishSeconds;
-    if (done.counts.parked + done.counts.published !== vehicles) {
-      notes.push(`unexpected end state: ${JSON.stringify(done.counts)}`);
+    for (const step of steps) {
+      if (step === 'fanout') {
+        campaign = await fanOut(rig, meter, vehicles, (d, t) => progress(d, t, 'fan-out'));
+        cpu.push(campaign.window);
+        continue;
+      }
+      progress(0, 1, `raw publisher: ${RAW_PUBLISHERS[step]}`);
+      const measured = await measureRawPublisher(publisher, meter, {
+        kind: step,
+        url: rig.broker.url,
+        clients: 1,
+        window: INFLIGHT,
+        payloadBytes: RAW_PAYLOAD_BYTES,
+        warmupMs: options.smoke ? 200 : 1_000,
+        measureMs: options.smoke ? 1_000 : 5_000,
+        topics: Math.min(vehicles, 100_000),
+      });
+      raw[step] = measured.result.rate;
+      cpu.push(
+        cpuWindow(
+          `raw publisher: ${RAW_PUBLISHERS[step]}`,
+          'publish',
+          measured.result.acknowledged,
+          measured.usage,
+          {
+            involved: [PUBLISHER_PROCESS, 'mosquitto'],
+          },
+        ),
+      );
     }
-    const scaled = (materializeSeconds * TARGET_VEHICLES) / vehicles;
+    const done = campaign!;
+    const materializeS = median(materialized.roadcast.map((m) => m.seconds));
+    const rawMaterializeS = median(materialized.baseline.map((m) => m.seconds));
+    const bridgeUs = usPerUnit(done.window, 'bridge');
+    const mqttjsWindow = cpu.find((w) => w.name === `raw publisher: ${RAW_PUBLISHERS.mqttjs}`);
+    const mqttjsUs = mqttjsWindow ? usPerUnit(mqttjsWindow, PUBLISHER_PROCESS) : Number.NaN;
     const measurements: Measurement[] = [
       {
-        name: `materialize ${vehicles.toLocaleString('en-US')} deliveries (create campaign)`,
-        value: materializeSeconds,
-        unit: 's',
-        baseline: { name: 'raw INSERT … SELECT of the same rows', value: rawSeconds },
-        ratio: materializeSeconds / rawSeconds,
-        target:
-          vehicles >= TARGET_VEHICLES
-            ? '<= 10 s for 1,000,000'
-            : `<= 10 s for 1,000,000 (linear estimate ${scaled.toFixed(1)} s)`,
-        met: scaled <= 10,
+        name: 'bridge CPU per notice (signed, published, PUBACK recorded)',
+        value: bridgeUs,
+        unit: 'µs',
+        baseline: { name: `${RAW_PUBLISHERS.mqttjs}, CPU per bare publish`, value: mqttjsUs },
+        ...cpuRatio(bridgeUs, mqttjsUs),
+        target: '<= 80 µs',
+        goal: { compare: '<=', threshold: 80 },
+        targetId: 'fanout-bridge-cpu',
       },
       {
-        name: 'fan-out publish rate (signed, PUBACKed, recorded)',
-        value: rate,
-        unit: 'msg/s',
-        baseline: { name: 'one MQTT.js client, QoS 1, same broker', value: raw.rate },
-        ratio: rate / raw.rate,
-        target: '>= 0.5x raw publish rate',
-        met: rate / raw.rate >= 0.5,
+        name: 'CPU per notice, every listed process',
+        value: done.window.processes
+          .filter((p) => !p.within && p.role !== 'load')
+          .reduce((s, p) => s + p.usPerUnit, 0),
+        unit: 'µs',
       },
-      { name: 'fan-out time, request to last delivery recorded', value: totalSeconds, unit: 's' },
-      { name: 'create request (materialize and enqueue)', value: createSeconds, unit: 's' },
+      {
+        name: 'fan-out publish rate (first notice to last recorded)',
+        value: done.rate,
+        unit: 'msg/s',
+        baseline: { name: `${RAW_PUBLISHERS.mqttjs}, QoS 1, same broker`, value: raw.mqttjs! },
+        ratio: done.rate / raw.mqttjs!,
+        target: '>= 0.5x MQTT.js raw publisher',
+        targetId: 'fanout-rate',
+      },
+      {
+        name: 'fan-out publish rate against the pre-encoded writer',
+        value: done.rate,
+        unit: 'msg/s',
+        baseline: { name: RAW_PUBLISHERS.preencoded, value: raw.preencoded! },
+        ratio: done.rate / raw.preencoded!,
+      },
+      {
+        name: `materialize ${vehicles.toLocaleString('en-US')} deliveries (scheduled campaign, until the counters add up)`,
+        value: materializeS,
+        unit: 's',
+        baseline: { name: 'raw INSERT … SELECT of the same rows', value: rawMaterializeS },
+        ratio: materializeS / rawMaterializeS,
+      },
+      ...campaignMeasurements(vehicles, done.milestones, done.answeredMs),
     ];
-    notes.push(
-      `Bridge in its own process: 1 edge broker, ${INFLIGHT} publishes in flight per connection, default connections and concurrency.`,
-      'No vehicle holds a session, so every notice ends parked (PUBACK 0x10); the broker work per publish is the same as for published.',
-    );
     return {
       scenario: 'fanout',
       startedAt,
       machine: scenarioMachine(),
-      parameters: { vehicles, inflight: INFLIGHT, rawPayloadBytes: 600 },
+      parameters: {
+        vehicles,
+        inflight: INFLIGHT,
+        rawPayloadBytes: RAW_PAYLOAD_BYTES,
+        materializeOrder: turns.map((t) => t.side),
+        order: steps,
+      },
       measurements,
-      notes,
+      cpu,
+      notes: [
+        `Bridge and API in their own processes: 1 edge broker, ${INFLIGHT} publishes in flight per connection, default connections and concurrency. The campaign is created through the API; its times come from the campaign's counters, polled every 20 ms until the first notice and every 100 ms after.`,
+        `Materialization: ${turns.map((t) => t.side).join(' → ')} (${pairs} pair(s), first side rotated between runs); each copy is deleted and the table vacuumed before the next.`,
+        'No vehicle holds a session, so every notice ends parked (PUBACK 0x10); the broker work per publish is the same as for published.',
+        `End state: ${JSON.stringify(done.milestones.counts)}.`,
+      ],
     };
-  } finally {
-    await rig.close();
-  }
+  });
+}
+
+async function fanOut(
+  rig: PipelineRig,
+  meter: CpuMeter,
+  vehicles: number,
+  onProgress: (done: number, total: number) => void,
+) {
+  const before = await meter.snapshot();
+  const started = performance.now();
+  const { id, answeredMs } = await createCampaignThroughApi(rig, {
+    name: 'fan-out',
+    update: benchUpdate,
+    target: { filter: { tags: ['bench'] } },
+  });
+  const milestones = await watchCampaign(rig.db, id, vehicles, started, { onProgress });
+  const usage = meter.usage(before, await meter.snapshot());
+  const publishS = (milestones.allRecordedMs - milestones.firstNoticeMs) / 1000;
+  return {
+    answeredMs,
+    milestones,
+    rate: vehicles / Math.max(publishS, 1e-3),
+    window: cpuWindow('fan-out, request to last delivery recorded', 'notice', vehicles, usage, {
+      involved: [
+        'bridge',
+        'api',
+        'postgres',
+        'postgres backends of the scenario database',
+        'redis',
+        'mosquitto',
+        'benchmark harness',
+      ],
+    }),
+  };
 }
 
 export const fanoutScenario: Scenario = {
   name: 'fanout',
   description:
-    'Campaign materialization vs a raw INSERT … SELECT, and bridge fan-out rate vs one raw MQTT.js QoS 1 publisher, in one run',
+    'One campaign to N vehicles through the API: CPU per notice of every process, time to answer, first notice and last delivery recorded; against a raw INSERT … SELECT and raw QoS 1 publishers (MQTT.js, pre-encoded), alternating, in one run',
   run,
 };
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await run({
-    outDir: process.env.BENCH_OUT ?? 'load-tests/out/fanout-standalone',
-    ...(process.env.BENCH_VEHICLES ? { vehicles: Number(process.env.BENCH_VEHICLES) } : {}),
-    smoke: process.env.BENCH_SMOKE === '1',
-  });
-  console.log(JSON.stringify(result, null, 2));
-}

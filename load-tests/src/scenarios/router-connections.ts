@@ -1,9 +1,21 @@
 import * as mqttPacket from 'mqtt-packet';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectPacket } from '../load/mqtt5-packets.js';
+import { rotation } from '../runner/alternation.js';
+import { withCleanup } from '../runner/cleanup.js';
 import { scenarioMachine } from '../runner/machine.js';
-import type { Measurement, Scenario, ScenarioOptions, ScenarioResult } from '../scenario.js';
-import { benchVehicle, openTls, rssBytes, startRouterRig, type RouterRig } from './router-rig.js';
+import { rssBytes } from '../runner/proc-stat.js';
+import { CpuMeter, cpuWindow, type CpuUsage } from '../runner/process-cpu.js';
+import { harnessSource, pidSource } from '../runner/process-sources.js';
+import type {
+  CpuWindow,
+  Measurement,
+  Scenario,
+  ScenarioOptions,
+  ScenarioResult,
+} from '../scenario.js';
+import { benchVehicle, openTls, startRouterRig, type RouterRig } from './router-rig.js';
 
 /**
  * Idle vehicle connections held open through the router and through HAProxy (same mTLS,
@@ -35,19 +47,7 @@ async function openSession(port: number, n: number): Promise<TLSSocket> {
   });
   socket.on('data', (chunk: Buffer) => parser.parse(chunk));
   socket.on('error', () => undefined);
-  socket.write(
-    mqttPacket.generate(
-      {
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 5,
-        clean: true,
-        keepalive: 0,
-        clientId: cert.vehicleId,
-      },
-      { protocolVersion: 5 },
-    ),
-  );
+  socket.write(connectPacket(cert.vehicleId));
   await connack;
   return socket;
 }
@@ -56,10 +56,11 @@ async function holdIdle(
   rig: RouterRig,
   proxy: Proxy,
   vehicles: number,
+  meter: CpuMeter,
   onProgress: (done: number) => void,
-): Promise<{ before: number; after: number; opened: number; ms: number }> {
-  const pid = proxy === 'router' ? rig.routerPid : rig.haproxyPid;
-  const port = proxy === 'router' ? rig.routerPort : rig.haproxyPort;
+): Promise<{ before: number; after: number; opened: number; ms: number; usage: CpuUsage }> {
+  const pid = (proxy === 'router' ? rig.routerPid : rig.haproxyPid) as number;
+  const port = (proxy === 'router' ? rig.routerPort : rig.haproxyPort) as number;
   // A warm-up session, so lazily loaded code and TLS state are not counted per connection.
   const warm = await openSession(port, vehicles + 1);
   warm.destroy();
@@ -67,6 +68,7 @@ async function holdIdle(
   const before = rssBytes(pid);
   const sockets: TLSSocket[] = [];
   const started = Date.now();
+  const cpuBefore = await meter.snapshot();
   try {
     for (let next = 0; next < vehicles;) {
       const batch = Array.from({ length: Math.min(OPEN_IN_PARALLEL, vehicles - next) }, (_, i) =>
@@ -77,9 +79,10 @@ async function holdIdle(
       onProgress(next);
     }
     const ms = Date.now() - started;
+    const usage = meter.usage(cpuBefore, await meter.snapshot());
     // Let the proxy settle (TLS buffers released, GC) before reading its memory.
     await sleep(1_000);
-    return { before, after: rssBytes(pid), opened: sockets.length, ms };
+    return { before, after: rssBytes(pid), opened: sockets.length, ms, usage };
   } finally {
     for (const s of sockets) s.destroy();
     await sleep(500);
@@ -98,12 +101,18 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   }
   // Certificates first: issuing them is the load generator's cost, not the proxies'.
   for (let n = 0; n <= vehicles + 1; n++) benchVehicle(n);
-  const rig = await startRouterRig(`${options.outDir}/rig`);
   const results = {} as Record<Proxy, Awaited<ReturnType<typeof holdIdle>>>;
-  try {
-    const proxies: Proxy[] = ['haproxy', 'router'];
+  const proxies = rotation<Proxy>(['haproxy', 'router'], options.runIndex ?? 0);
+  await withCleanup('router-connections', async (scope) => {
+    const rig = await startRouterRig(scope, `${options.outDir}/rig`);
+    const meter = new CpuMeter([
+      pidSource('router', rig.routerPid, 'roadcast'),
+      pidSource('haproxy', rig.haproxyPid, 'baseline'),
+      rig.brokerSource('mosquitto'),
+      harnessSource(),
+    ]);
     for (const [i, proxy] of proxies.entries()) {
-      results[proxy] = await holdIdle(rig, proxy, vehicles, (done) =>
+      results[proxy] = await holdIdle(rig, proxy, vehicles, meter, (done) =>
         options.progress?.(
           i * vehicles + done,
           proxies.length * vehicles,
@@ -111,9 +120,16 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         ),
       );
     }
-  } finally {
-    await rig.stop();
-  }
+  });
+  const cpu: CpuWindow[] = proxies.map((proxy) =>
+    cpuWindow(
+      `session set-up through ${proxy === 'router' ? 'the router' : 'HAProxy'} (mTLS + CONNECT → CONNACK)`,
+      'session',
+      results[proxy].opened,
+      results[proxy].usage,
+      { involved: [proxy, 'mosquitto', 'benchmark harness'] },
+    ),
+  );
   const perConnection = (p: Proxy) =>
     Math.max(0, results[p].after - results[p].before) / results[p].opened;
   const measurements: Measurement[] = [
@@ -123,7 +139,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       unit: 'KiB',
       baseline: { name: 'HAProxy', value: perConnection('haproxy') / 1024 },
       ratio: perConnection('router') / Math.max(1, perConnection('haproxy')),
-      target: '<= HAProxy',
+      target: '<= 1.5x HAProxy',
+      targetId: 'router-memory',
     },
     {
       name: `resident memory with ${vehicles} idle connections`,
@@ -143,7 +160,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   notes.push(
     `Resident memory before → after: router ${(results.router.before / 1024 ** 2).toFixed(1)} → ${(results.router.after / 1024 ** 2).toFixed(1)} MiB, HAProxy ${(results.haproxy.before / 1024 ** 2).toFixed(1)} → ${(results.haproxy.after / 1024 ** 2).toFixed(1)} MiB.`,
     "The router looks up each vehicle's pool (Redis, then Postgres) and records presence at every CONNECT; HAProxy only forwards bytes, so set-up rates differ by design.",
-    `Sessions are opened ${OPEN_IN_PARALLEL} at a time; every process shares ${scenarioMachine().cpus} CPUs.`,
+    `Sessions are opened ${OPEN_IN_PARALLEL} at a time, one proxy after the other (${proxies.join(' → ')}, rotated between runs); every process shares ${scenarioMachine().cpus} CPUs.`,
   );
   return {
     scenario: 'router-connections',
@@ -151,11 +168,13 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     machine: scenarioMachine(),
     parameters: {
       vehicles,
+      order: proxies,
       protocol: 'MQTT 5, keep alive off',
       tls: 'mTLS (fleet CA, CRL) at both proxies',
       haproxy: 'mode tcp, nbthread 1',
     },
     measurements,
+    cpu,
     notes,
   };
 }

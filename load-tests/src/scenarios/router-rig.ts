@@ -10,18 +10,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
   AppProcess,
-  createTestDatabase,
   freePort,
   getTestPki,
-  startMosquitto,
-  uniquePrefix,
   type MosquittoBroker,
   type TestCertificate,
 } from '@roadcast/testing';
+import { scenarioDatabase, startBenchBroker } from '../runner/bench-services.js';
+import type { CleanupScope } from '../runner/cleanup.js';
+import type { ProcessSource } from '../runner/process-cpu.js';
+import { scenarioRedisPrefix } from '../runner/redis-keys.js';
 
 const WORKSPACE = resolve(import.meta.dirname, '../../..');
 const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'];
@@ -29,10 +29,26 @@ const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/hapro
 export interface RouterRig {
   broker: MosquittoBroker;
   routerPort: number;
-  haproxyPort: number;
+  routerAdminUrl: string;
   routerPid: number;
-  haproxyPid: number;
-  stop(): Promise<void>;
+  /** Undefined when the rig was started without HAProxy. */
+  haproxyPort: number | undefined;
+  haproxyPid: number | undefined;
+  routerLogFile: string;
+  /** The edge broker's process, for CPU windows. */
+  brokerSource(name: string): ProcessSource;
+}
+
+export interface RouterRigOptions {
+  /**
+   * The router policy document stored before the router starts (default: rates and quotas
+   * off, so the relay is measured rather than the gate).
+   */
+  policy?: Record<string, unknown>;
+  /** Start HAProxy with the same mTLS beside the router (default true). */
+  haproxy?: boolean;
+  /** The router's log level (default `warn`). */
+  logLevel?: string;
 }
 
 /** A VIN-shaped vehicle id for bench vehicle n. */
@@ -44,25 +60,11 @@ export function benchVehicle(n: number): TestCertificate {
   return getTestPki().vehicle(benchVehicleId(n));
 }
 
-/** Resident memory of a process in bytes, from /proc. */
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
-  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kb) * 1024;
-}
-
-/** CPU time (user + system) a process has used so far, in seconds, from /proc. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / CLOCK_TICKS_PER_SECOND;
-}
-
-// Linux reports process times in USER_HZ, 100 on every mainstream architecture.
-const CLOCK_TICKS_PER_SECOND = 100;
+/** Rates and quotas off: the relay is measured, not the gate. */
+export const OPEN_POLICY = {
+  network: { connectsPerIp: { perSecond: 0 } },
+  throttling: { connects: { perSecond: 0 }, maxConnections: 0 },
+};
 
 function findHaproxy(): string {
   const found = HAPROXY.find((path) => existsSync(path));
@@ -132,84 +134,76 @@ async function startHaproxy(
   return { port, child };
 }
 
-export async function startRouterRig(outDir: string): Promise<RouterRig> {
+export async function startRouterRig(
+  scope: CleanupScope,
+  outDir: string,
+  options: RouterRigOptions = {},
+): Promise<RouterRig> {
   mkdirSync(outDir, { recursive: true });
-  const broker = await startMosquitto({
+  const { broker, source } = await startBenchBroker(scope, {
     id: 'bench-edge-1',
-    persistence: false,
     dataDir: join(outDir, 'mosquitto'),
   });
-  const cleanups: Array<() => Promise<void>> = [() => broker.stop()];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  };
+  const database = await scenarioDatabase(scope, 'bench-router');
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
   try {
-    const database = await createTestDatabase({ label: 'bench-router' });
-    cleanups.push(() => database.drop());
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
     await client.query(`INSERT INTO edge_pools (id, name) VALUES ('bench', 'bench')`);
     await client.query(`INSERT INTO edge_brokers (id, pool_id, url) VALUES ($1, 'bench', $2)`, [
       broker.id,
       broker.url,
     ]);
-    // Rates and quotas off: the bench measures the relay, not the gate.
-    const policy = {
-      network: { connectsPerIp: { perSecond: 0 } },
-      throttling: { connects: { perSecond: 0 }, maxConnections: 0 },
-    };
     await client.query(`INSERT INTO router_policies (document, created_by) VALUES ($1, 'bench')`, [
-      JSON.stringify(policy),
+      JSON.stringify(options.policy ?? OPEN_POLICY),
     ]);
+  } finally {
     await client.end();
-
-    const prefix = uniquePrefix('bench-router');
-    cleanups.push(async () => {
-      const redis = new Redis('redis://127.0.0.1:6379');
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    });
-    const pki = getTestPki();
-    const [routerPort, adminPort] = [await freePort(), await freePort()];
-    const router = new AppProcess({
-      app: 'router',
-      workspace: WORKSPACE,
-      env: {
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: database.url,
-        REDIS_PREFIX: prefix,
-        ROUTER_ID: 'bench-router',
-        ROUTER_TLS_PORT: String(routerPort),
-        ROUTER_ADMIN_PORT: String(adminPort),
-        TLS_CA_FILE: pki.caFile,
-        TLS_CERT_FILE: pki.routerCertFile,
-        TLS_KEY_FILE: pki.routerKeyFile,
-        TLS_CRL_FILE: pki.crlFile,
-      },
-      healthUrl: `http://127.0.0.1:${adminPort}/readyz`,
-      logFile: join(outDir, 'router.log'),
-    });
-    await router.start();
-    cleanups.push(() => router.stop());
-
-    const haproxy = await startHaproxy(outDir, broker.port);
-    cleanups.push(async () => {
-      haproxy.child.kill('SIGTERM');
-      if (haproxy.child.exitCode === null) await once(haproxy.child, 'exit');
-    });
-    return {
-      broker,
-      routerPort,
-      haproxyPort: haproxy.port,
-      routerPid: router.pid!,
-      haproxyPid: haproxy.child.pid!,
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw err;
   }
+
+  const prefix = scenarioRedisPrefix(scope, 'bench-router');
+  const pki = getTestPki();
+  const [routerPort, adminPort] = [await freePort(), await freePort()];
+  const logFile = join(outDir, 'router.log');
+  const router = new AppProcess({
+    app: 'router',
+    workspace: WORKSPACE,
+    env: {
+      LOG_LEVEL: options.logLevel ?? 'warn',
+      DATABASE_URL: database.url,
+      REDIS_PREFIX: prefix,
+      ROUTER_ID: 'bench-router',
+      ROUTER_TLS_PORT: String(routerPort),
+      ROUTER_ADMIN_PORT: String(adminPort),
+      TLS_CA_FILE: pki.caFile,
+      TLS_CERT_FILE: pki.routerCertFile,
+      TLS_KEY_FILE: pki.routerKeyFile,
+      TLS_CRL_FILE: pki.crlFile,
+    },
+    healthUrl: `http://127.0.0.1:${adminPort}/readyz`,
+    logFile,
+  });
+  scope.defer('router', () => router.stop());
+  await router.start();
+
+  let haproxy: { port: number; child: ChildProcess } | undefined;
+  if (options.haproxy !== false) {
+    const started = await startHaproxy(outDir, broker.port);
+    haproxy = started;
+    scope.defer('haproxy', async () => {
+      started.child.kill('SIGTERM');
+      if (started.child.exitCode === null) await once(started.child, 'exit');
+    });
+  }
+  return {
+    broker,
+    routerPort,
+    routerAdminUrl: `http://127.0.0.1:${adminPort}`,
+    routerPid: router.pid!,
+    haproxyPort: haproxy?.port,
+    haproxyPid: haproxy?.child.pid,
+    routerLogFile: logFile,
+    brokerSource: (name) => source(name),
+  };
 }
 
 /** An mTLS socket to a proxy, before any MQTT. */
