@@ -73,9 +73,6 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   subscriber.on('message', () => {
     topology.refresh().catch((err: unknown) => logger.warn({ err }, 'topology refresh failed'));
   });
-  const presence = new PresenceStore({ redis, prefix: options.prefix });
-  const sticky = new StickyAssignments({ db, redis, prefix: options.prefix, topology });
-
   const links = new BrokerLinks({
     connections: options.brokerConnections,
     inflight: options.brokerInflight,
@@ -86,8 +83,22 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     logger,
   });
   const metrics = createBridgeMetrics(options.registry, () => links, () => queues);
+  const presence = new PresenceStore({ redis, prefix: options.prefix });
+  const sticky = new StickyAssignments({
+    db,
+    redis,
+    prefix: options.prefix,
+    topology,
+    onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
+  });
   const publisher = new NoticePublisher({
-    resolver: new BrokerResolver({ topology, presence, sticky }),
+    resolver: new BrokerResolver({
+      topology,
+      presence,
+      sticky,
+      onPresenceUnavailable: (vehicles) =>
+        metrics.routingFallbacks.inc({ source: 'presence' }, vehicles),
+    }),
     links,
     key: options.signingKey,
     metrics,

@@ -1,6 +1,6 @@
 import type { Logger } from '@roadcast/observability';
 import type { TokenBucket } from '@roadcast/policy';
-import type { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import type { EdgeTopology, PresenceWriter, StickyAssignments } from '@roadcast/routing';
 import type { BrokerHealth } from './broker-health.js';
 import type { ConnectionGate } from './connection-gate.js';
 import type { RouterMetrics } from './metrics.js';
@@ -16,7 +16,8 @@ export interface RouterContext {
   gate: ConnectionGate;
   topology: EdgeTopology;
   sticky: StickyAssignments;
-  presence: PresenceStore;
+  /** Presence writes; queued while Redis is away, never fatal to a session. */
+  presence: PresenceWriter;
   health: BrokerHealth;
   /** Byte rates shared by all connections of this router. */
   throttle: { up: TokenBucket; down: TokenBucket };

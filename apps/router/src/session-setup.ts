@@ -1,6 +1,7 @@
 import * as mqttPacket from 'mqtt-packet';
 import type { IConnackPacket, IConnectPacket } from '@roadcast/mqtt';
 import {
+  RoutingError,
   rankBrokers,
   rendezvousPick,
   type EdgeBrokerInfo,
@@ -41,13 +42,22 @@ function authenticate(
   return { vehicleId, role };
 }
 
-/** The vehicle's pool; a vehicle of a draining or down pool is moved to an active one. */
+/**
+ * The vehicle's pool; a vehicle of a draining or down pool is moved to an active one. The
+ * lookup itself falls back to Postgres and then to rendezvous hashing when Redis is away.
+ */
 async function poolOf(conn: RelayConnection, vehicleId: string): Promise<EdgePoolInfo | undefined> {
   const { sticky, topology } = conn.ctx;
-  const poolId = await sticky.poolFor(vehicleId);
+  const poolId = await sticky.poolFor(vehicleId).catch((err: unknown) => {
+    if (err instanceof RoutingError && err.code === 'ROADCAST_ERR_NO_ACTIVE_POOL') return undefined;
+    throw err;
+  });
+  if (poolId === undefined) return undefined;
   let pool = topology.pool(poolId);
   if (!pool) {
-    await topology.refresh();
+    await topology
+      .refresh()
+      .catch((err: unknown) => conn.log.warn({ err }, 'topology not refreshed'));
     pool = topology.pool(poolId);
   }
   if (pool?.state === 'active') return pool;
@@ -142,22 +152,16 @@ export async function establishSession(
     'relaying',
   );
   conn.notePresence(
-    ctx.presence
-      .record({
-        vehicleId: who.vehicleId,
-        brokerId: broker.id,
-        poolId: pool.id,
-        routerId: ctx.routerId,
-        connectionId: conn.id,
-        connectedAt: new Date().toISOString(),
-        sessionPresent,
-        protocolVersion: conn.protocolVersion as 4 | 5,
-      })
-      .then(() => true)
-      .catch((err: unknown) => {
-        conn.log.error({ err }, 'presence not recorded');
-        return false;
-      }),
+    ctx.presence.record({
+      vehicleId: who.vehicleId,
+      brokerId: broker.id,
+      poolId: pool.id,
+      routerId: ctx.routerId,
+      connectionId: conn.id,
+      connectedAt: new Date().toISOString(),
+      sessionPresent,
+      protocolVersion: conn.protocolVersion as 4 | 5,
+    }),
   );
 }
 

@@ -36,6 +36,9 @@ export async function startTracker(
   const metrics = createTrackerMetrics(registry, db.pool);
   const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null });
   const streamRedis = redis.duplicate();
+  // While Redis is away every command waits for it; the errors say why, once per attempt.
+  for (const client of [redis, streamRedis])
+    client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
   const prefix = settings.REDIS_PREFIX;
   const queues = createPipelineQueues(redis, prefix);
   const presence = new PresenceStore({ redis, prefix });

@@ -7,6 +7,7 @@ export {
   type MosquittoBroker,
   type MosquittoOptions,
 } from './mosquitto.js';
+export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export {
   createTestDatabase,
   type TestDatabase,

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { createDb, type Db } from '@roadcast/db';
 import { createLogger, createMetricsRegistry } from '@roadcast/observability';
 import { TokenBucket } from '@roadcast/policy';
-import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import { EdgeTopology, PresenceStore, PresenceWriter, StickyAssignments } from '@roadcast/routing';
 import {
   createTestDatabase,
   getTestPki,
@@ -30,6 +30,8 @@ export interface RouterHarness {
   redis: Redis;
   prefix: string;
   brokers: MosquittoBroker[];
+  /** Reads presence as the bridge and the tracker do. */
+  presence: PresenceStore;
   ctx: RouterContext;
   router: VehicleRouter;
   drain: DrainController;
@@ -45,13 +47,22 @@ export interface RouterHarness {
 }
 
 export async function startRouterHarness(
-  options: { brokers?: number; policy?: unknown; tlsFiles?: TlsFiles } = {},
+  options: {
+    brokers?: number;
+    policy?: unknown;
+    tlsFiles?: TlsFiles;
+    /** A Redis of the test's own, e.g. one it takes away. */
+    redisUrl?: string;
+  } = {},
 ): Promise<RouterHarness> {
   const database = await createTestDatabase({ label: 'router' });
   const db = createDb(database.url, { poolSize: 4 });
-  const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', {
-    maxRetriesPerRequest: 2,
-  });
+  const redis = new Redis(
+    options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    { maxRetriesPerRequest: 2 },
+  );
+  redis.on('error', () => undefined);
+  await redis.ping();
   const prefix = uniquePrefix('router');
   const brokers = await Promise.all(
     Array.from({ length: options.brokers ?? 2 }, (_, i) =>
@@ -83,8 +94,21 @@ export async function startRouterHarness(
   const metrics = createRouterMetrics(createMetricsRegistry('router'));
   const topology = new EdgeTopology(db);
   await topology.refresh();
-  const sticky = new StickyAssignments({ db, redis, prefix, topology });
+  const sticky = new StickyAssignments({
+    db,
+    redis,
+    prefix,
+    topology,
+    onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
+  });
   const presence = new PresenceStore({ redis, prefix });
+  const presenceWriter = new PresenceWriter({
+    store: presence,
+    routerId: 'router-test',
+    retryMs: 200,
+    isConnected: () => redis.status === 'ready',
+    onQueued: (waiting) => metrics.presenceQueued.set(waiting),
+  });
   const policy = new PolicyState();
   const policySource = new PolicySource({ db, state: policy, logger, metrics });
   await policySource.poll();
@@ -98,7 +122,7 @@ export async function startRouterHarness(
     gate,
     topology,
     sticky,
-    presence,
+    presence: presenceWriter,
     health: new BrokerHealth(5_000),
     throttle: { up: new TokenBucket(0, 1), down: new TokenBucket(0, 1) },
     identity: { source: 'cn', idPattern: /^[A-HJ-NPR-Z0-9]{17}$/ },
@@ -129,6 +153,7 @@ export async function startRouterHarness(
     redis,
     prefix,
     brokers,
+    presence,
     ctx,
     router,
     drain,
@@ -148,6 +173,7 @@ export async function startRouterHarness(
       stopping = true;
       await router.stop(1_000);
       gate.close();
+      await presenceWriter.close();
       await sticky.close();
       let cursor = '0';
       do {

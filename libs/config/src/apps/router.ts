@@ -66,6 +66,20 @@ export const RouterSettings = Type.Object({
     description: 'File holding the password the router presents to edge brokers; empty sends none',
     default: '',
   }),
+  ROUTER_REDIS_TIMEOUT_MS: Type.Integer({
+    description:
+      'A Redis lookup slower than this counts as an outage: the vehicle is routed from Postgres, or by rendezvous hashing when Postgres is away too',
+    default: 250,
+    minimum: 10,
+    maximum: 10_000,
+  }),
+  ROUTER_PRESENCE_QUEUE_MAX: Type.Integer({
+    description:
+      'Vehicles whose presence change may wait for Redis during an outage (the latest per vehicle); beyond it the oldest is dropped',
+    default: 100_000,
+    minimum: 1,
+    maximum: 10_000_000,
+  }),
   ROUTER_TLS_SESSION_TIMEOUT_S: Type.Integer({
     description:
       'How long a vehicle may resume its TLS session (an abbreviated handshake after a tunnel); a new CRL ends every session',
