@@ -117,6 +117,7 @@ const tlsFiles: TlsFiles = {
   certFile: settings.TLS_CERT_FILE,
   keyFile: settings.TLS_KEY_FILE,
   crlFile: settings.TLS_CRL_FILE,
+  ticketKeyFile: settings.ROUTER_TLS_TICKET_KEY_FILE,
 };
 const router = new VehicleRouter(ctx, {
   ...(settings.ROUTER_TLS_PORT > 0

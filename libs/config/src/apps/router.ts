@@ -87,8 +87,14 @@ export const RouterSettings = Type.Object({
     minimum: 1,
     maximum: 86_400,
   }),
+  ROUTER_TLS_TICKET_KEY_FILE: Type.String({
+    description:
+      'File holding the session-ticket secret shared by all router replicas (base64 of 48 random bytes, e.g. openssl rand -base64 48), so a vehicle resumes its TLS session on any replica; rotated by replacing the file; empty keeps random keys per process',
+    default: '',
+  }),
   ROUTER_TLS_RELOAD_MS: Type.Integer({
-    description: 'How often certificate, key, CA and CRL files are checked for changes',
+    description:
+      'How often certificate, key, CA, CRL and ticket key files are checked for changes; a changed CRL also ends open sessions it revokes',
     default: 60_000,
     minimum: 1_000,
   }),
