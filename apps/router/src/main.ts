@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { RouterSettings, loadConfigOrExit } from '@roadcast/config';
+import { RouterSettings, loadConfigOrExit, readSecretFile } from '@roadcast/config';
 import { createDb } from '@roadcast/db';
 import {
   createLogger,
@@ -23,6 +22,7 @@ import { TlsReloader, readTlsFiles, type TlsFiles } from './tls-files.js';
 import type { IdentitySource } from './vehicle-identity.js';
 
 const settings = loadConfigOrExit(RouterSettings, { env: process.env, dotenvPath: '.env' });
+const brokerPassword = readSecretFile(settings.ROUTER_BROKER_PASSWORD_FILE);
 const logger = createLogger({ service: 'router', level: settings.LOG_LEVEL });
 const registry = createMetricsRegistry('router');
 const metrics = createRouterMetrics(registry);
@@ -105,9 +105,8 @@ const ctx: RouterContext = {
   },
   broker: {
     connectTimeoutMs: settings.ROUTER_BROKER_CONNECT_TIMEOUT_MS,
-    ...(settings.ROUTER_BROKER_PASSWORD_FILE
-      ? { password: Buffer.from(readFileSync(settings.ROUTER_BROKER_PASSWORD_FILE, 'utf8').trim()) }
-      : {}),
+    username: settings.ROUTER_BROKER_USERNAME,
+    ...(brokerPassword === undefined ? {} : { password: Buffer.from(brokerPassword) }),
   },
   isStopping: () => stopping,
 };

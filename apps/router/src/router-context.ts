@@ -22,6 +22,10 @@ export interface RouterContext {
   /** Byte rates shared by all connections of this router. */
   throttle: { up: TokenBucket; down: TokenBucket };
   identity: { source: IdentitySource; idPattern: RegExp };
-  broker: { connectTimeoutMs: number; password?: Buffer };
+  /**
+   * How vehicle sessions are opened on edge brokers; `username` is the router's identity
+   * (the vehicle id when absent), the vehicle id is always the client id.
+   */
+  broker: { connectTimeoutMs: number; username?: string; password?: Buffer };
   isStopping(): boolean;
 }

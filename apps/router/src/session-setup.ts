@@ -165,9 +165,12 @@ export async function establishSession(
   );
 }
 
-/** The CONNECT the broker sees: the vehicle's, with the certified id as client id and user. */
+/**
+ * The CONNECT the broker sees: the vehicle's, with the certified id as client id, which the
+ * broker's ACL confines the session to, and the router's own credentials.
+ */
 function brokerConnect(conn: RelayConnection, connect: IConnectPacket, vehicleId: string): Buffer {
-  const password = conn.ctx.broker.password;
+  const { username, password } = conn.ctx.broker;
   const packet: IConnectPacket = {
     cmd: 'connect',
     protocolId: 'MQTT',
@@ -175,7 +178,7 @@ function brokerConnect(conn: RelayConnection, connect: IConnectPacket, vehicleId
     clean: connect.clean ?? true,
     keepalive: connect.keepalive ?? 60,
     clientId: vehicleId,
-    username: vehicleId,
+    username: username || vehicleId,
     ...(password ? { password } : {}),
     ...(connect.will ? { will: connect.will } : {}),
     ...(connect.properties ? { properties: connect.properties } : {}),

@@ -39,7 +39,10 @@ describe('router while Redis is away', { timeout: 90_000 }, () => {
   async function relays(vehicleId: string): Promise<void> {
     const pool = h.ctx.topology.pool('pool-a')!;
     const broker = h.brokers.find((b) => b.id === rankBrokers(vehicleId, pool)[0]!.id)!;
-    const backend = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      ...broker.credentials('observer'),
+    });
     await backend.subscribeAsync(`vehicles/${vehicleId}/ota/acks`, { qos: 1 });
     const vehicle = await connectVehicle(h.tlsPort, getTestPki().vehicle(vehicleId));
     await vehicle.subscribeAsync(`vehicles/${vehicleId}/ota/notices`, { qos: 1 });

@@ -31,6 +31,7 @@ describe('router relay', () => {
       const backend = await mqtt.connectAsync(broker.url, {
         protocolVersion: 5,
         clientId: `backend-${protocolVersion}`,
+        ...broker.credentials('observer'),
       });
       await backend.subscribeAsync(`vehicles/${vehicleId}/ota/acks`, { qos: 1 });
       const vehicle = await connectVehicle(h.tlsPort, cert, { protocolVersion });
@@ -75,7 +76,11 @@ describe('router relay', () => {
     await first.subscribeAsync(`vehicles/${vehicleId}/ota/notices`, { qos: 1 });
     await first.endAsync();
 
-    const backend = await mqtt.connectAsync(brokerFor(vehicleId).url, { protocolVersion: 5 });
+    const broker = brokerFor(vehicleId);
+    const backend = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      ...broker.credentials('bridge'),
+    });
     const puback = await backend.publishAsync(`vehicles/${vehicleId}/ota/notices`, 'while-away', {
       qos: 1,
     });

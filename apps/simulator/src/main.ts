@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { SimulatorSettings, loadConfigOrExit } from '@roadcast/config';
+import { SimulatorSettings, loadConfigOrExit, readSecretFile } from '@roadcast/config';
 import { SimulatedFleet } from '@roadcast/vehicle-client';
 import { ApiClient } from './api-client.js';
 import { USAGE, parseSimulatorArgs, type SimulatorOptions } from './cli-options.js';
@@ -27,6 +27,7 @@ const identities = (
   await fleetIdentities(settings.SIMULATOR_PKI_DIR, options.first, options.vehicles)
 ).map((identity) => (plain ? { vehicleId: identity.vehicleId } : identity));
 const ids = identities.map((i) => i.vehicleId);
+const brokerPassword = plain ? readSecretFile(settings.SIMULATOR_BROKER_PASSWORD_FILE) : undefined;
 const trustedKeys = new Map([
   [
     settings.SIMULATOR_SIGNING_KEY_ID,
@@ -60,6 +61,11 @@ const fleet = new SimulatedFleet({
   vehicles: identities,
   url: settings.SIMULATOR_ROUTER_URL,
   trustedKeys,
+  ...(brokerPassword === undefined
+    ? {}
+    : {
+        brokerLogin: { username: settings.SIMULATOR_BROKER_USERNAME, password: brokerPassword },
+      }),
   protocolVersion: options.protocolVersion,
   storeDir: settings.SIMULATOR_STATE_DIR,
   installedVersion: options.installedVersion,

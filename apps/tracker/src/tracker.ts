@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { TrackerSettings } from '@roadcast/config';
+import { readSecretFile, type TrackerSettings } from '@roadcast/config';
 import { ACK_TOPIC_FILTER } from '@roadcast/contracts';
 import { createDb } from '@roadcast/db';
 import type { Logger } from '@roadcast/observability';
@@ -32,6 +32,7 @@ export async function startTracker(
   logger: Logger,
   registry: Registry,
 ): Promise<Tracker> {
+  const edgePassword = readSecretFile(settings.TRACKER_EDGE_PASSWORD_FILE);
   const db = createDb(settings.DATABASE_URL, { applicationName: 'roadcast-tracker' });
   const metrics = createTrackerMetrics(registry, db.pool);
   const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null });
@@ -90,6 +91,10 @@ export async function startTracker(
   const consumers = new EdgeConsumers({
     topology: new EdgeTopology(db),
     instanceId: settings.TRACKER_INSTANCE_ID,
+    credentials: {
+      username: settings.TRACKER_EDGE_USERNAME,
+      ...(edgePassword === undefined ? {} : { password: Buffer.from(edgePassword) }),
+    },
     shareGroup: settings.TRACKER_SHARE_GROUP,
     ackFilter: ACK_TOPIC_FILTER,
     connectionsPerBroker: settings.TRACKER_CONNECTIONS_PER_BROKER,

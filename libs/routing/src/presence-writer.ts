@@ -114,12 +114,13 @@ export class PresenceWriter {
     return true;
   }
 
-  private apply(vehicleId: string, state: Pending): Promise<boolean> {
+  private apply(vehicleId: string, state: Pending, replay = false): Promise<boolean> {
     if (state.kind === 'present') return this.store.record(state.presence).then(() => true);
     return this.store.remove(vehicleId, state.connectionId, state.reason, {
       at: state.at,
-      // Replayed later, the record may name a connection this router has lost since.
-      routerId: this.options.routerId,
+      // Replayed, the record may name an older connection of this router that was lost in
+      // the meantime; written at once, only this connection's own record may go.
+      ...(replay ? { routerId: this.options.routerId } : {}),
     });
   }
 
@@ -166,7 +167,9 @@ export class PresenceWriter {
         // Taken out first: a state that arrives while this one is on its way queues anew.
         for (const [vehicleId] of batch) this.pending.delete(vehicleId);
         const results = await Promise.allSettled(
-          batch.map(([vehicleId, state]) => this.guard.run(() => this.apply(vehicleId, state))),
+          batch.map(([vehicleId, state]) =>
+            this.guard.run(() => this.apply(vehicleId, state, true)),
+          ),
         );
         results.forEach((result, i) => {
           const [vehicleId, state] = batch[i]!;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ackTopic, noticeTopic, type Ack, type Notice } from '@roadcast/contracts';
+import type { MosquittoBroker } from '@roadcast/testing';
 import {
   generateSigningKeyPair,
   loadSigningKey,
@@ -51,8 +52,10 @@ export class PlatformSide {
   readonly acks: Array<{ vehicleId: string; ack: Ack }> = [];
   private constructor(readonly client: MqttClient) {}
 
-  static async connect(url: string): Promise<PlatformSide> {
-    const client = await mqtt.connectAsync(url, {
+  /** Connects as a test observer: it publishes notices and reads acks, bridge and tracker in one. */
+  static async connect(broker: MosquittoBroker): Promise<PlatformSide> {
+    const client = await mqtt.connectAsync(broker.url, {
+      ...broker.credentials('observer'),
       clientId: `platform-${randomUUID()}`,
       protocolVersion: 5,
       reconnectPeriod: 200,

@@ -9,8 +9,10 @@ import {
   AppProcess,
   createTestDatabase,
   freePort,
+  platformPasswordFile,
   startMosquitto,
   uniquePrefix,
+  type MosquittoBroker,
 } from '@roadcast/testing';
 import { scenarioMachine } from '../runner/machine.js';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../scenario.js';
@@ -53,6 +55,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       LOG_LEVEL: 'warn',
       TRACKER_ADMIN_PORT: String(adminPort),
       TRACKER_INSTANCE_ID: 'bench',
+      TRACKER_EDGE_PASSWORD_FILE: platformPasswordFile('tracker'),
       TRACKER_BATCH_SIZE: String(base.batch),
       TRACKER_SWEEP_INTERVAL_MS: '600000',
     },
@@ -83,7 +86,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     options.progress?.(2, 4, 'queueing acks on the broker');
     await tracker.start();
     await tracker.stop();
-    await publishAcks(broker.url, trackedCampaign.vehicleIds, trackedCampaign.noticeIds);
+    await publishAcks(broker, trackedCampaign.vehicleIds, trackedCampaign.noticeIds);
 
     options.progress?.(3, 4, 'tracker draining');
     await tracker.start();
@@ -149,11 +152,22 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   }
 }
 
-/** Publishes one `received` ack per vehicle, QoS 1, from four connections. */
-async function publishAcks(url: string, vehicleIds: string[], noticeIds: string[]): Promise<void> {
+/**
+ * Publishes one `received` ack per vehicle, QoS 1, from four connections; each stands in for
+ * many vehicles, so it logs in as the test observer.
+ */
+async function publishAcks(
+  broker: MosquittoBroker,
+  vehicleIds: string[],
+  noticeIds: string[],
+): Promise<void> {
   const clients = await Promise.all(
     [0, 1, 2, 3].map(() =>
-      mqtt.connectAsync(url, { clientId: `bench-${randomUUID()}`, protocolVersion: 5 }),
+      mqtt.connectAsync(broker.url, {
+        ...broker.credentials('observer'),
+        clientId: `bench-${randomUUID()}`,
+        protocolVersion: 5,
+      }),
     ),
   );
   try {

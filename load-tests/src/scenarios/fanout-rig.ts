@@ -12,6 +12,7 @@ import { writeSigningKeyFiles } from '@roadcast/signing';
 import {
   createTestDatabase,
   freePort,
+  platformPasswordFile,
   startMosquitto,
   uniquePrefix,
   type MosquittoBroker,
@@ -144,6 +145,7 @@ export async function startPipelineRig(options: RigOptions): Promise<PipelineRig
       {
         ...common,
         BRIDGE_ADMIN_PORT: String(bridgeAdmin),
+        BRIDGE_EDGE_PASSWORD_FILE: platformPasswordFile('bridge'),
         INGEST_ENABLED: 'false',
         BROKER_INFLIGHT: String(INFLIGHT),
         ...options.bridgeEnv,

@@ -81,6 +81,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     progress(0, 1, 'raw publish rate');
     const raw = await measurePublishRate({
       url: rig.broker.url,
+      credentials: rig.broker.credentials('bridge'),
       clients: 1,
       window: INFLIGHT,
       payloadBytes: 600,

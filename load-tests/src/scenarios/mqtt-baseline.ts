@@ -35,7 +35,13 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   let parallel: PublishRateResult;
   let pingPong: PublishRateResult;
   try {
-    const common = { url: broker.url, payloadBytes: base.payloadBytes, warmupMs, measureMs };
+    const common = {
+      url: broker.url,
+      credentials: broker.credentials('bridge'),
+      payloadBytes: base.payloadBytes,
+      warmupMs,
+      measureMs,
+    };
     single = await measurePublishRate({
       ...common,
       clients: 1,

@@ -20,8 +20,16 @@ const OPEN_IN_PARALLEL = 50;
 
 type Proxy = 'router' | 'haproxy';
 
-/** One MQTT 5 session through the proxy, left idle (keep alive off) once CONNACK arrives. */
-async function openSession(port: number, n: number): Promise<TLSSocket> {
+/**
+ * One MQTT 5 session through the proxy, left idle (keep alive off) once CONNACK arrives.
+ * Through HAProxy the vehicle's CONNECT reaches the broker as it is, so it carries the login
+ * the router would present.
+ */
+async function openSession(
+  port: number,
+  n: number,
+  login?: { username: string; password: string },
+): Promise<TLSSocket> {
   const cert = benchVehicle(n);
   const socket = await openTls(port, cert);
   const parser = mqttPacket.parser({ protocolVersion: 5 });
@@ -44,6 +52,7 @@ async function openSession(port: number, n: number): Promise<TLSSocket> {
         clean: true,
         keepalive: 0,
         clientId: cert.vehicleId,
+        ...(login ? { username: login.username, password: Buffer.from(login.password) } : {}),
       },
       { protocolVersion: 5 },
     ),
@@ -60,8 +69,9 @@ async function holdIdle(
 ): Promise<{ before: number; after: number; opened: number; ms: number }> {
   const pid = proxy === 'router' ? rig.routerPid : rig.haproxyPid;
   const port = proxy === 'router' ? rig.routerPort : rig.haproxyPort;
+  const login = proxy === 'router' ? undefined : rig.broker.credentials('router');
   // A warm-up session, so lazily loaded code and TLS state are not counted per connection.
-  const warm = await openSession(port, vehicles + 1);
+  const warm = await openSession(port, vehicles + 1, login);
   warm.destroy();
   await sleep(200);
   const before = rssBytes(pid);
@@ -70,7 +80,7 @@ async function holdIdle(
   try {
     for (let next = 0; next < vehicles;) {
       const batch = Array.from({ length: Math.min(OPEN_IN_PARALLEL, vehicles - next) }, (_, i) =>
-        openSession(port, next + i),
+        openSession(port, next + i, login),
       );
       sockets.push(...(await Promise.all(batch)));
       next += batch.length;

@@ -48,15 +48,20 @@ interface Measured extends Rate {
   proxyCpuS?: number;
 }
 
-async function connect(
-  path: Path,
-  ports: Record<Path, number>,
-  index: number,
-): Promise<MqttClient> {
+/** Where each path listens, and the login a vehicle's CONNECT needs where it meets the broker. */
+interface Targets {
+  ports: Record<Path, number>;
+  brokerLogin: { username: string; password: string };
+}
+
+async function connect(path: Path, targets: Targets, index: number): Promise<MqttClient> {
+  const { ports } = targets;
   const cert = benchVehicle(index);
   const common: IClientOptions = {
     protocolVersion: 5,
     clientId: cert.vehicleId,
+    // Through the router its own login is used; HAProxy passes the vehicle's CONNECT on.
+    ...(path === 'router' ? {} : targets.brokerLogin),
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: 10_000,
@@ -83,7 +88,7 @@ async function connect(
 /** Every vehicle keeps `window` acks awaiting PUBACK; counts PUBACKs while measuring. */
 async function measure(
   path: Path,
-  ports: Record<Path, number>,
+  targets: Targets,
   options: {
     vehicles: number;
     window: number;
@@ -96,7 +101,7 @@ async function measure(
   proxyPid?: number,
 ): Promise<Measured> {
   const clients = await Promise.all(
-    Array.from({ length: options.vehicles }, (_, i) => connect(path, ports, i)),
+    Array.from({ length: options.vehicles }, (_, i) => connect(path, targets, i)),
   );
   const payload = randomBytes(options.payloadBytes);
   let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
@@ -154,10 +159,9 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const base = options.smoke ? SMOKE : DEFAULTS;
   const measureMs = (options.durationS ?? base.durationS) * 1000;
   const rig = await startRouterRig(`${options.outDir}/rig`);
-  const ports: Record<Path, number> = {
-    direct: rig.broker.port,
-    haproxy: rig.haproxyPort,
-    router: rig.routerPort,
+  const targets: Targets = {
+    ports: { direct: rig.broker.port, haproxy: rig.haproxyPort, router: rig.routerPort },
+    brokerLogin: rig.broker.credentials('router'),
   };
   const paths: Path[] = ['direct', 'haproxy', 'router'];
   // Paths take turns in short rounds, so a neighbour's burst of CPU use on a shared machine
@@ -180,7 +184,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       for (const path of paths) {
         const r = await measure(
           path,
-          ports,
+          targets,
           {
             vehicles: base.vehicles,
             window: base.window,
@@ -201,7 +205,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       for (const path of paths) {
         const r = await measure(
           path,
-          ports,
+          targets,
           {
             vehicles: 1,
             window: 1,

@@ -11,6 +11,7 @@ import { EdgeTopology, PresenceStore, PresenceWriter, StickyAssignments } from '
 import {
   createTestDatabase,
   getTestPki,
+  platformCredentials,
   startMosquitto,
   uniquePrefix,
   type MosquittoBroker,
@@ -69,6 +70,9 @@ export async function startRouterHarness(
       startMosquitto({ id: `edge-${i + 1}`, persistence: false }),
     ),
   );
+  // The router's own identity on the brokers, as ROUTER_BROKER_* settings give it.
+  const { username, password } = platformCredentials().router;
+  const routerIdentity = { username, password: Buffer.from(password) };
   await db.pool.query(`INSERT INTO edge_pools (id, name) VALUES ('pool-a', 'pool-a')`);
   for (const broker of brokers) {
     await db.pool.query(`INSERT INTO edge_brokers (id, pool_id, url) VALUES ($1, 'pool-a', $2)`, [
@@ -126,7 +130,7 @@ export async function startRouterHarness(
     health: new BrokerHealth(5_000),
     throttle: { up: new TokenBucket(0, 1), down: new TokenBucket(0, 1) },
     identity: { source: 'cn', idPattern: /^[A-HJ-NPR-Z0-9]{17}$/ },
-    broker: { connectTimeoutMs: 2_000 },
+    broker: { connectTimeoutMs: 2_000, ...routerIdentity },
     isStopping: () => stopping,
   };
   const pki = getTestPki();

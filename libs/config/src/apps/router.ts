@@ -62,6 +62,12 @@ export const RouterSettings = Type.Object({
     default: 10_000,
     minimum: 0,
   }),
+  ROUTER_BROKER_USERNAME: Type.String({
+    description:
+      "User name of every vehicle session the router opens on an edge broker (the vehicle's id is the client id); empty sends the vehicle id instead",
+    default: 'roadcast-router',
+    maxLength: 256,
+  }),
   ROUTER_BROKER_PASSWORD_FILE: Type.String({
     description: 'File holding the password the router presents to edge brokers; empty sends none',
     default: '',
