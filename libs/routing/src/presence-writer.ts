@@ -77,13 +77,14 @@ export class PresenceWriter {
   }
 
   /**
-   * Removes every record this router holds (at start, after a crash; at stop). When Redis
-   * does not answer, the clean-up runs first once it does, before anything queued after it.
+   * Removes every record this router holds (at start, after a crash; at stop). It takes one
+   * call per record, so it is not cut short by the write timeout; when Redis is not there,
+   * the clean-up runs first once it is, before anything queued after it.
    */
   async clearRouter(reason: string): Promise<number> {
     if (this.queued === 0 && this.guard.available) {
       try {
-        return await this.guard.run(() => this.store.removeRouter(this.options.routerId, reason));
+        return await this.store.removeRouter(this.options.routerId, reason);
       } catch {
         // Queued below.
       }
@@ -156,7 +157,7 @@ export class PresenceWriter {
     try {
       if (this.clearReason !== undefined) {
         const reason = this.clearReason;
-        await this.guard.run(() => this.store.removeRouter(this.options.routerId, reason));
+        await this.store.removeRouter(this.options.routerId, reason);
         if (this.clearReason === reason) this.clearReason = undefined;
       }
       const states = [...this.pending];
