@@ -152,6 +152,7 @@ export class VehicleRouter {
    * ended.
    */
   setSecureContext(secure: SecureContextOptions): void {
+    // Node resets what it is not given here (the minimum version among it) to its defaults.
     this.tlsServer?.setSecureContext({
       ...secure,
       minVersion: 'TLSv1.2',
