@@ -35,6 +35,8 @@ Roadcast is running.
   Core broker         ${stack.coreBroker.url}
   Edge brokers
 ${brokers}
+  Broker logins       user names roadcast-router, roadcast-bridge, roadcast-tracker (no anonymous
+                      clients); passwords in ${join(stack.logDir, '..', 'secrets')}/, new at every start
 
   Admin API key       ${stack.adminKey}
                       (also in .data/admin-key)

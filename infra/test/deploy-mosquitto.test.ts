@@ -59,9 +59,21 @@ describe('edge broker configuration', () => {
     );
   });
 
-  it('has one plain listener and an ACL', () => {
+  it('has one plain listener, and admits only clients with a password, under an ACL', () => {
     assert.deepEqual(edge.get('listener'), ['1883 0.0.0.0']);
+    assert.equal(one(edge, 'allow_anonymous'), 'false');
+    assert.match(one(edge, 'password_file') ?? '', /^\/mosquitto\/secrets\//);
     assert.equal(one(edge, 'acl_file'), '/mosquitto/config/edge.acl');
+  });
+
+  it('names in its ACL the user names the apps present by default', () => {
+    const acl = readRepoFile('infra/mosquitto/edge.acl');
+    for (const [app, setting] of [
+      ['bridge', 'BRIDGE_EDGE_USERNAME'],
+      ['tracker', 'TRACKER_EDGE_USERNAME'],
+    ] as const)
+      assert.match(acl, new RegExp(`^user ${String(settingDefault(app, setting))}$`, 'm'));
+    assert.equal(settingDefault('router', 'ROUTER_BROKER_USERNAME'), 'roadcast-router');
   });
 });
 
@@ -183,76 +195,135 @@ async function waitFor(condition: () => boolean): Promise<void> {
 // PUBACK 0x87 Not authorized.
 const notAuthorized = { code: 0x87 };
 
-// The production edge config on a real Mosquitto: it loads, and its ACL confines vehicle
-// sessions while the platform's clients work.
-describe('edge broker ACL on a real broker', { timeout: 30_000 }, () => {
-  const VIN_A = 'WDB00000000000001';
-  const VIN_B = 'WDB00000000000002';
-  let broker: RunningBroker;
-  const connect = (clientId: string, username?: string) =>
-    broker.connect(clientId, username ? { username } : undefined);
+const mosquittoPasswd = ['mosquitto_passwd', '/usr/bin/mosquitto_passwd'].find(
+  (bin) => spawnSync(bin, ['-h']).error === undefined,
+);
 
-  before(async () => {
-    broker = await runBroker('infra/mosquitto/edge.conf', {
-      'edge.acl': readRepoFile('infra/mosquitto/edge.acl'),
-    });
-  });
-  after(() => broker.stop());
-
-  it('announces the configured limits to MQTT 5 clients', async () => {
-    const probe = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, {
-      protocolVersion: 5,
-      clientId: 'roadcast-probe',
-      reconnectPeriod: 0,
-    });
-    const connack = await new Promise<IConnackPacket>((resolve, reject) => {
-      probe.once('connect', resolve);
-      probe.once('error', reject);
-    }).finally(() => probe.end(true));
-    assert.equal(connack.properties?.receiveMaximum, Number(one(edge, 'max_inflight_messages')));
-    assert.equal(connack.properties?.maximumPacketSize, Number(one(edge, 'max_packet_size')));
-  });
-
-  it('delivers to a vehicle session only its own notices', async () => {
-    const vehicle = await connect(VIN_A, VIN_A);
-    const topics = received(vehicle);
-    await vehicle.subscribeAsync([`vehicles/${VIN_A}/#`, `vehicles/${VIN_B}/#`], { qos: 1 });
-    const bridge = await connect('roadcast-bridge-test-edge-0');
-    await bridge.publishAsync(noticeTopic(VIN_B), '{"other":true}', { qos: 1 });
-    await bridge.publishAsync(noticeTopic(VIN_A), '{"own":true}', { qos: 1 });
-    await waitFor(() => topics.includes(noticeTopic(VIN_A)));
-    assert.deepEqual(topics, [noticeTopic(VIN_A)]);
-  });
-
-  it('takes acks and status from a vehicle for itself only, and hands them to the tracker', async () => {
-    const tracker = await connect('tracker-0-edge-test');
-    const topics = received(tracker);
-    const filter = `$share/${String(settingDefault('tracker', 'TRACKER_SHARE_GROUP'))}/${ACK_TOPIC_FILTER}`;
-    await tracker.subscribeAsync([filter, 'vehicles/+/status'], { qos: 1 });
-    const vehicle = await connect(VIN_B, VIN_B);
-    await assert.rejects(
-      vehicle.publishAsync(ackTopic(VIN_A), '{}', { qos: 1 }),
-      notAuthorized,
-      'an ack for another vehicle',
+/** A Mosquitto password file for these users, made by mosquitto_passwd. */
+function passwordFile(users: Array<[string, string]>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'roadcast-deploy-passwd-'));
+  const file = join(dir, 'passwd');
+  for (const [i, [user, password]] of users.entries()) {
+    const made = spawnSync(
+      mosquittoPasswd as string,
+      [...(i === 0 ? ['-c'] : []), '-b', file, user, password],
+      { encoding: 'utf8' },
     );
-    await assert.rejects(
-      vehicle.publishAsync(noticeTopic(VIN_B), '{}', { qos: 1 }),
-      notAuthorized,
-      'a notice from a vehicle',
-    );
-    await vehicle.publishAsync(ackTopic(VIN_B), '{}', { qos: 1 });
-    await vehicle.publishAsync(statusTopic(VIN_B), '{}', { qos: 1 });
-    await waitFor(() => topics.length >= 2);
-    assert.deepEqual(topics.sort(), [ackTopic(VIN_B), statusTopic(VIN_B)]);
-  });
-});
+    assert.equal(made.status, 0, made.stderr);
+  }
+  const text = readFileSync(file, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  return text;
+}
+
+// The production edge config on a real Mosquitto with a password file made by mosquitto_passwd:
+// it admits only the platform's identities, and its ACL confines each one, the router's
+// vehicle sessions to their own vehicle.
+describe(
+  'edge broker authentication and ACL on a real broker',
+  { timeout: 30_000, skip: mosquittoPasswd ? false : 'mosquitto_passwd is not installed' },
+  () => {
+    const VIN_A = 'WDB00000000000001';
+    const VIN_B = 'WDB00000000000002';
+    const secret = { router: 'router-secret', bridge: 'bridge-secret', tracker: 'tracker-secret' };
+    let broker: RunningBroker;
+    const as = (identity: keyof typeof secret, clientId: string) =>
+      broker.connect(clientId, { username: `roadcast-${identity}`, password: secret[identity] });
+
+    before(async () => {
+      broker = await runBroker('infra/mosquitto/edge.conf', {
+        'edge.acl': readRepoFile('infra/mosquitto/edge.acl'),
+        'edge-passwd': passwordFile(
+          Object.entries(secret).map(([identity, pw]) => [`roadcast-${identity}`, pw]),
+        ),
+      });
+    });
+    after(() => broker.stop());
+
+    it('refuses clients without credentials or with a wrong password', async () => {
+      // Mosquitto 2.0 answers 0x87 Not authorized; 0x86 Bad user name or password would do too.
+      const refused = (err: unknown) => [0x86, 0x87].includes((err as { code?: number }).code ?? 0);
+      await assert.rejects(broker.connect('anonymous'), refused);
+      await assert.rejects(
+        broker.connect(VIN_A, { username: 'roadcast-router', password: 'wrong' }),
+        refused,
+      );
+      await assert.rejects(broker.connect(VIN_A, { username: VIN_A }), refused, 'a vehicle id');
+    });
+
+    it('announces the configured limits to MQTT 5 clients', async () => {
+      const probe = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, {
+        protocolVersion: 5,
+        clientId: 'roadcast-probe',
+        username: 'roadcast-tracker',
+        password: secret.tracker,
+        reconnectPeriod: 0,
+      });
+      const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+        probe.once('connect', resolve);
+        probe.once('error', reject);
+      }).finally(() => probe.end(true));
+      assert.equal(connack.properties?.receiveMaximum, Number(one(edge, 'max_inflight_messages')));
+      assert.equal(connack.properties?.maximumPacketSize, Number(one(edge, 'max_packet_size')));
+    });
+
+    it("delivers to a router session only its own vehicle's notices", async () => {
+      const vehicle = await as('router', VIN_A);
+      const topics = received(vehicle);
+      await vehicle.subscribeAsync([`vehicles/${VIN_B}/#`, '#'], { qos: 1 });
+      const bridge = await as('bridge', 'roadcast-bridge-test-edge-0');
+      await bridge.publishAsync(noticeTopic(VIN_B), '{"other":true}', { qos: 1 });
+      await bridge.publishAsync(noticeTopic(VIN_A), '{"own":true}', { qos: 1 });
+      await waitFor(() => topics.includes(noticeTopic(VIN_A)));
+      assert.deepEqual(topics, [noticeTopic(VIN_A)]);
+    });
+
+    it('takes acks and status from a router session for its own vehicle only, and hands them to the tracker', async () => {
+      const tracker = await as('tracker', 'roadcast-tracker-0-edge-test');
+      const topics = received(tracker);
+      const filter = `$share/${String(settingDefault('tracker', 'TRACKER_SHARE_GROUP'))}/${ACK_TOPIC_FILTER}`;
+      await tracker.subscribeAsync([filter, 'vehicles/+/status'], { qos: 1 });
+      const vehicle = await as('router', VIN_B);
+      await assert.rejects(
+        vehicle.publishAsync(ackTopic(VIN_A), '{}', { qos: 1 }),
+        notAuthorized,
+        'an ack for another vehicle',
+      );
+      await assert.rejects(
+        vehicle.publishAsync(noticeTopic(VIN_B), '{}', { qos: 1 }),
+        notAuthorized,
+        'a notice from a vehicle session',
+      );
+      await vehicle.publishAsync(ackTopic(VIN_B), '{}', { qos: 1 });
+      await vehicle.publishAsync(statusTopic(VIN_B), '{}', { qos: 1 });
+      await waitFor(() => topics.length >= 2);
+      assert.deepEqual(topics.sort(), [ackTopic(VIN_B), statusTopic(VIN_B)]);
+    });
+
+    it('lets the bridge write notices only and the tracker read acks only', async () => {
+      const bridge = await as('bridge', 'roadcast-bridge-test-edge-1');
+      const atBridge = received(bridge);
+      await bridge.subscribeAsync(['vehicles/#'], { qos: 1 });
+      await assert.rejects(bridge.publishAsync(ackTopic(VIN_A), '{}', { qos: 1 }), notAuthorized);
+      const tracker = await as('tracker', 'roadcast-tracker-1-edge-test');
+      const atTracker = received(tracker);
+      await tracker.subscribeAsync(ackTopic(VIN_A), { qos: 1 });
+      await assert.rejects(
+        tracker.publishAsync(noticeTopic(VIN_A), '{}', { qos: 1 }),
+        notAuthorized,
+      );
+      const vehicle = await as('router', VIN_A);
+      await vehicle.publishAsync(ackTopic(VIN_A), '{}', { qos: 1 });
+      await waitFor(() => atTracker.length > 0);
+      assert.deepEqual(atTracker, [ackTopic(VIN_A)]);
+      assert.deepEqual(atBridge, [], 'the bridge reads nothing');
+    });
+  },
+);
 
 // The production core config on a real Mosquitto with a password file made by mosquitto_passwd:
 // every client authenticates, the bridge reads requests, a backend system sends them and
 // reads only the answers addressed to it.
-const mosquittoPasswd = ['mosquitto_passwd', '/usr/bin/mosquitto_passwd'].find(
-  (bin) => spawnSync(bin, ['-h']).error === undefined,
-);
 
 describe(
   'core broker authentication and ACL on a real broker',
@@ -266,27 +337,10 @@ describe(
     let broker: RunningBroker;
 
     before(async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'roadcast-deploy-passwd-'));
-      const file = join(dir, 'core-passwd');
-      for (const [user, password] of [
+      const passwd = passwordFile([
         ['roadcast-bridge', 'bridge-secret'],
         ['erp', 'erp-secret'],
-      ]) {
-        const made = spawnSync(
-          mosquittoPasswd as string,
-          [
-            ...(user === 'roadcast-bridge' ? ['-c'] : []),
-            '-b',
-            file,
-            user as string,
-            password as string,
-          ],
-          { encoding: 'utf8' },
-        );
-        assert.equal(made.status, 0, made.stderr);
-      }
-      const passwd = readFileSync(file, 'utf8');
-      rmSync(dir, { recursive: true, force: true });
+      ]);
       broker = await runBroker('infra/mosquitto/core.conf', {
         'core.acl': readRepoFile('infra/mosquitto/core.acl'),
         'core-passwd': passwd,

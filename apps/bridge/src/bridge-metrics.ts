@@ -6,6 +6,8 @@ export interface BridgeMetrics {
   notices: Counter<'type' | 'result'>;
   /** Publish to PUBACK, per edge broker. */
   puback: Histogram<'broker'>;
+  /** Vehicles routed without Redis: `presence` unknown, pool from `postgres` or `rendezvous`. */
+  routingFallbacks: Counter<'source'>;
 }
 
 const JOB_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
@@ -68,5 +70,11 @@ export function createBridgeMetrics(
       }
     },
   });
-  return { notices, puback };
+  const routingFallbacks = new Counter({
+    name: 'roadcast_bridge_routing_fallbacks_total',
+    help: 'Vehicles routed while Redis or Postgres was unavailable, by what answered instead',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  return { notices, puback, routingFallbacks };
 }

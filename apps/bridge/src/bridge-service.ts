@@ -12,6 +12,7 @@ import {
 import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
 import type { SigningKey } from '@roadcast/signing';
 import type { PipelineDeps } from '@roadcast/campaigns';
+import type { BrokerCredentials } from './broker-credentials.js';
 import { BrokerLinks } from './broker-links.js';
 import { BrokerResolver } from './broker-resolver.js';
 import { createBridgeMetrics } from './bridge-metrics.js';
@@ -39,8 +40,17 @@ export interface BridgeOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   statusCacheMs: number;
+  /** The bridge's identity on edge brokers. */
+  edgeCredentials?: BrokerCredentials;
   /** Core broker ingest; off when omitted. */
-  ingest?: { url: string; topic: string; replyTopic: string; clientId: string };
+  ingest?: {
+    url: string;
+    topic: string;
+    replyTopic: string;
+    clientId: string;
+    /** Overrides any credentials in the URL. */
+    credentials?: BrokerCredentials;
+  };
   /** Names this process's MQTT client ids. */
   instanceId?: string;
 }
@@ -73,9 +83,6 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   subscriber.on('message', () => {
     topology.refresh().catch((err: unknown) => logger.warn({ err }, 'topology refresh failed'));
   });
-  const presence = new PresenceStore({ redis, prefix: options.prefix });
-  const sticky = new StickyAssignments({ db, redis, prefix: options.prefix, topology });
-
   const links = new BrokerLinks({
     connections: options.brokerConnections,
     inflight: options.brokerInflight,
@@ -83,11 +90,26 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     breakerFailureThreshold: options.breakerFailureThreshold,
     breakerCooldownMs: options.breakerCooldownMs,
     clientIdPrefix: `roadcast-bridge-${options.instanceId ?? process.pid}`,
+    ...(options.edgeCredentials ? { credentials: options.edgeCredentials } : {}),
     logger,
   });
   const metrics = createBridgeMetrics(options.registry, () => links, () => queues);
+  const presence = new PresenceStore({ redis, prefix: options.prefix });
+  const sticky = new StickyAssignments({
+    db,
+    redis,
+    prefix: options.prefix,
+    topology,
+    onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
+  });
   const publisher = new NoticePublisher({
-    resolver: new BrokerResolver({ topology, presence, sticky }),
+    resolver: new BrokerResolver({
+      topology,
+      presence,
+      sticky,
+      onPresenceUnavailable: (vehicles) =>
+        metrics.routingFallbacks.inc({ source: 'presence' }, vehicles),
+    }),
     links,
     key: options.signingKey,
     metrics,
@@ -123,6 +145,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         topic: options.ingest.topic,
         defaultReplyTopic: options.ingest.replyTopic,
         clientId: options.ingest.clientId,
+        ...(options.ingest.credentials ? { credentials: options.ingest.credentials } : {}),
         pipeline,
         logger,
       })

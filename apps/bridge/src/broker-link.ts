@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientPublishOptions, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
 import { BridgeError } from './bridge-errors.js';
+import type { BrokerCredentials } from './broker-credentials.js';
 import { InflightWindow } from './inflight-window.js';
 
 export interface BrokerLinkOptions {
@@ -12,6 +13,8 @@ export interface BrokerLinkOptions {
   inflight: number;
   publishTimeoutMs: number;
   clientIdPrefix: string;
+  /** The bridge's identity on edge brokers. */
+  credentials?: BrokerCredentials;
   logger: Logger;
 }
 
@@ -78,6 +81,7 @@ export class BrokerLink {
     const client = mqtt.connect(this.options.url, {
       protocolVersion: 5,
       clientId,
+      ...this.options.credentials,
       clean: true,
       keepalive: 10,
       connectTimeout: 5_000,

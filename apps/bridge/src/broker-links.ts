@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EdgeBrokerInfo } from '@roadcast/routing';
 import { BrokerLink } from './broker-link.js';
+import type { BrokerCredentials } from './broker-credentials.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 export interface BrokerLinksOptions {
@@ -10,6 +11,7 @@ export interface BrokerLinksOptions {
   breakerFailureThreshold: number;
   breakerCooldownMs: number;
   clientIdPrefix: string;
+  credentials?: BrokerCredentials;
   logger: Logger;
 }
 
@@ -39,6 +41,7 @@ export class BrokerLinks {
         inflight: this.options.inflight,
         publishTimeoutMs: this.options.publishTimeoutMs,
         clientIdPrefix: this.options.clientIdPrefix,
+        ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         logger: this.options.logger,
       }),
       breaker: new CircuitBreaker({

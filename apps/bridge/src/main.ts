@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BridgeSettings, loadConfigOrExit } from '@roadcast/config';
+import { BridgeSettings, loadConfigOrExit, readSecretFile } from '@roadcast/config';
 import {
   createLogger,
   createMetricsRegistry,
@@ -16,6 +16,8 @@ const signingKey = loadSigningKey(
   readFileSync(settings.SIGNING_KEY_FILE, 'utf8'),
   settings.SIGNING_KEY_ID,
 );
+const edgePassword = readSecretFile(settings.BRIDGE_EDGE_PASSWORD_FILE);
+const corePassword = readSecretFile(settings.CORE_BROKER_PASSWORD_FILE);
 const bridge = await startBridge({
   databaseUrl: settings.DATABASE_URL,
   redisUrl: settings.REDIS_URL,
@@ -33,6 +35,10 @@ const bridge = await startBridge({
   retryBaseMs: settings.RETRY_BASE_MS,
   retryMaxMs: settings.RETRY_MAX_MS,
   statusCacheMs: settings.CAMPAIGN_STATUS_CACHE_MS,
+  edgeCredentials: {
+    username: settings.BRIDGE_EDGE_USERNAME,
+    ...(edgePassword === undefined ? {} : { password: Buffer.from(edgePassword) }),
+  },
   ...(settings.INGEST_ENABLED
     ? {
         ingest: {
@@ -40,6 +46,14 @@ const bridge = await startBridge({
           topic: settings.INGEST_TOPIC,
           replyTopic: settings.INGEST_REPLY_TOPIC,
           clientId: settings.INGEST_CLIENT_ID,
+          ...(corePassword === undefined
+            ? {}
+            : {
+                credentials: {
+                  username: settings.CORE_BROKER_USERNAME,
+                  password: Buffer.from(corePassword),
+                },
+              }),
         },
       }
     : {}),

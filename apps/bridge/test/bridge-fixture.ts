@@ -9,6 +9,7 @@ import { getCampaignDetail, type PipelineDeps } from '@roadcast/campaigns';
 import type { CampaignDetail } from '@roadcast/contracts';
 import {
   createTestDatabase,
+  platformCredentials,
   startMosquitto,
   uniquePrefix,
   type MosquittoBroker,
@@ -36,6 +37,12 @@ export interface BridgeFixture {
   keyId: string;
   publicKeyPem: string;
   close(): Promise<void>;
+}
+
+/** An identity's credentials as the bridge takes them (the password read from its file). */
+export function brokerIdentity(identity: 'bridge'): { username: string; password: Buffer } {
+  const { username, password } = platformCredentials()[identity];
+  return { username, password: Buffer.from(password) };
 }
 
 /** A database, two single-broker edge pools, and a bridge in this process. */
@@ -85,6 +92,7 @@ export async function startBridgeFixture(
     retryMaxMs: 1_000,
     statusCacheMs: 200,
     instanceId: prefix,
+    edgeCredentials: brokerIdentity('bridge'),
     ...overrides,
   });
   const pipeline: PipelineDeps = {
@@ -144,6 +152,7 @@ export class SessionObserver {
   static async open(url: string, vehicleIds: readonly string[]): Promise<SessionObserver> {
     const client = await mqtt.connectAsync(url, {
       protocolVersion: 5,
+      ...platformCredentials().observer,
       clientId: uniquePrefix('observer'),
       clean: false,
       properties: { sessionExpiryInterval: 3600 },

@@ -5,6 +5,7 @@ import { getCampaignDetail } from '@roadcast/campaigns';
 import type { IngestReply } from '@roadcast/contracts';
 import { startMosquitto, uniquePrefix, type MosquittoBroker } from '@roadcast/testing';
 import {
+  brokerIdentity,
   registerVehicles,
   startBridgeFixture,
   testUpdate,
@@ -13,21 +14,26 @@ import {
 } from './bridge-fixture.js';
 
 const TOPIC = 'roadcast/ingest/campaigns';
+let REPLIES: string;
 let core: MosquittoBroker;
 let f: BridgeFixture;
 let backend: MqttClient;
 const replies: Array<{ topic: string; body: IngestReply }> = [];
 
 before(async () => {
-  core = await startMosquitto({ id: 'core' });
+  core = await startMosquitto({ id: 'core', role: 'core' });
+  const system = core.credentials('backend');
+  // The core broker's ACL lets a backend system read the answers under its own user name.
+  REPLIES = `roadcast/ingest/replies/${system.username}`;
   f = await startBridgeFixture(
     'ingest',
     {
       ingest: {
         url: core.url,
         topic: TOPIC,
-        replyTopic: 'roadcast/ingest/replies',
+        replyTopic: REPLIES,
         clientId: uniquePrefix('ingest'),
+        credentials: brokerIdentity('bridge'),
       },
     },
     1,
@@ -35,11 +41,12 @@ before(async () => {
   backend = await mqtt.connectAsync(core.url, {
     protocolVersion: 5,
     clientId: uniquePrefix('backend'),
+    ...system,
   });
   backend.on('message', (topic, payload) =>
     replies.push({ topic, body: JSON.parse(payload.toString()) as IngestReply }),
   );
-  await backend.subscribeAsync(['backend/replies/#', 'roadcast/ingest/replies'], { qos: 1 });
+  await backend.subscribeAsync([`${REPLIES}/#`, REPLIES], { qos: 1 });
   await waitFor(() => f.bridge.ingest?.client.connected === true, 10_000, 'ingest connection');
   // The subscription is made right after CONNACK; give it a moment to be granted.
   await waitFor(
@@ -81,12 +88,12 @@ test('a campaign request on the core broker creates the campaign once per reques
     update: testUpdate,
     target: { filter: { tags: ['IN'] } },
     requestId: 'req-0001',
-    replyTo: 'backend/replies/1',
+    replyTo: `${REPLIES}/1`,
   };
-  const first = await request(body, 'backend/replies/1');
+  const first = await request(body, `${REPLIES}/1`);
   assert.equal(first.ok, true);
   assert.ok(first.ok && first.total === 50);
-  const again = await request(body, 'backend/replies/1');
+  const again = await request(body, `${REPLIES}/1`);
   assert.ok(
     again.ok && first.ok && again.campaignId === first.campaignId,
     'a re-sent request returns the same campaign',
@@ -103,15 +110,15 @@ test('an invalid request is answered with the problems, never dropped', async ()
       update: { ...testUpdate, sha256: 'nope' },
       target: {},
       requestId: 'req-bad',
-      replyTo: 'backend/replies/2',
+      replyTo: `${REPLIES}/2`,
     },
-    'backend/replies/2',
+    `${REPLIES}/2`,
   );
   assert.equal(reply.ok, false);
   assert.ok(!reply.ok && reply.code === 'ROADCAST_ERR_VALIDATION' && reply.requestId === 'req-bad');
   assert.ok(!reply.ok && (reply.problems ?? []).some((p) => p.path.includes('sha256')));
 
-  const garbage = await request('not json at all', 'roadcast/ingest/replies');
+  const garbage = await request('not json at all', REPLIES);
   assert.ok(!garbage.ok && garbage.code === 'ROADCAST_ERR_MALFORMED_JSON');
 
   const refused = await request(
@@ -121,9 +128,9 @@ test('an invalid request is answered with the problems, never dropped', async ()
       target: { vehicleIds: ['IN000001'] },
       rollout: { waves: [{ percent: 40 }] },
       requestId: 'req-waves',
-      replyTo: 'backend/replies/3',
+      replyTo: `${REPLIES}/3`,
     },
-    'backend/replies/3',
+    `${REPLIES}/3`,
   );
   assert.ok(!refused.ok && refused.code === 'ROADCAST_ERR_INVALID_ROLLOUT');
 });

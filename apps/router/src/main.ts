@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { RouterSettings, loadConfigOrExit } from '@roadcast/config';
+import { RouterSettings, loadConfigOrExit, readSecretFile } from '@roadcast/config';
 import { createDb } from '@roadcast/db';
 import {
   createLogger,
@@ -10,7 +9,7 @@ import {
 } from '@roadcast/observability';
 import { TokenBucket } from '@roadcast/policy';
 import { redisKeys } from '@roadcast/queue';
-import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import { EdgeTopology, PresenceStore, PresenceWriter, StickyAssignments } from '@roadcast/routing';
 import { BrokerHealth } from './broker-health.js';
 import { ConnectionGate } from './connection-gate.js';
 import { DrainController } from './drain-controller.js';
@@ -23,6 +22,7 @@ import { TlsReloader, readTlsFiles, type TlsFiles } from './tls-files.js';
 import type { IdentitySource } from './vehicle-identity.js';
 
 const settings = loadConfigOrExit(RouterSettings, { env: process.env, dotenvPath: '.env' });
+const brokerPassword = readSecretFile(settings.ROUTER_BROKER_PASSWORD_FILE);
 const logger = createLogger({ service: 'router', level: settings.LOG_LEVEL });
 const registry = createMetricsRegistry('router');
 const metrics = createRouterMetrics(registry);
@@ -42,10 +42,27 @@ const topologyTimer = setInterval(() => {
 topologyTimer.unref();
 
 const prefix = settings.REDIS_PREFIX;
-const sticky = new StickyAssignments({ db, redis, prefix, topology });
-const presence = new PresenceStore({ redis, prefix });
-// A previous run under this id may have crashed with vehicles connected.
-const stale = await presence.removeRouter(settings.ROUTER_ID, 'router-restarted');
+const sticky = new StickyAssignments({
+  db,
+  redis,
+  prefix,
+  topology,
+  redisTimeoutMs: settings.ROUTER_REDIS_TIMEOUT_MS,
+  onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
+  onRedisFailure: (operation) => metrics.redisFailures.inc({ operation }),
+});
+const presence = new PresenceWriter({
+  store: new PresenceStore({ redis, prefix }),
+  routerId: settings.ROUTER_ID,
+  maxQueued: settings.ROUTER_PRESENCE_QUEUE_MAX,
+  isConnected: () => redis.status === 'ready',
+  onQueued: (waiting) => metrics.presenceQueued.set(waiting),
+  onReplayed: (count) => metrics.presenceReplayed.inc(count),
+  onDropped: (count) => metrics.presenceDropped.inc(count),
+});
+// A previous run under this id may have crashed with vehicles connected; without Redis the
+// clean-up waits for it, ahead of every presence change this run makes.
+const stale = await presence.clearRouter('router-restarted');
 if (stale > 0) logger.info({ stale }, 'cleared presence left by a previous run');
 
 const policy = new PolicyState();
@@ -88,9 +105,8 @@ const ctx: RouterContext = {
   },
   broker: {
     connectTimeoutMs: settings.ROUTER_BROKER_CONNECT_TIMEOUT_MS,
-    ...(settings.ROUTER_BROKER_PASSWORD_FILE
-      ? { password: Buffer.from(readFileSync(settings.ROUTER_BROKER_PASSWORD_FILE, 'utf8').trim()) }
-      : {}),
+    username: settings.ROUTER_BROKER_USERNAME,
+    ...(brokerPassword === undefined ? {} : { password: Buffer.from(brokerPassword) }),
   },
   isStopping: () => stopping,
 };
@@ -100,6 +116,7 @@ const tlsFiles: TlsFiles = {
   certFile: settings.TLS_CERT_FILE,
   keyFile: settings.TLS_KEY_FILE,
   crlFile: settings.TLS_CRL_FILE,
+  ticketKeyFile: settings.ROUTER_TLS_TICKET_KEY_FILE,
 };
 const router = new VehicleRouter(ctx, {
   ...(settings.ROUTER_TLS_PORT > 0
@@ -153,19 +170,22 @@ changes.on('message', (channel: string) => {
     logger.warn({ err, channel }, 'change not applied; the next poll will'),
   );
 });
-await changes.subscribe(policyChannel, topologyChannel);
+// Made again whenever the connection comes back, so a start without Redis catches up.
+const subscribeToChanges = () =>
+  changes
+    .subscribe(policyChannel, topologyChannel)
+    .catch((err: unknown) => logger.warn({ err }, 'change announcements not subscribed'));
+changes.on('ready', () => void subscribeToChanges());
+await subscribeToChanges();
 
 const admin = await startAdminServer({
   host: settings.ROUTER_ADMIN_HOST,
   port: settings.ROUTER_ADMIN_PORT,
   registry,
   isStopping: () => stopping,
-  readiness: {
-    postgres: async () => {
-      await db.pool.query('SELECT 1');
-    },
-    redis: async () => (await redis.ping()) === 'PONG',
-  },
+  // No Redis or Postgres check: vehicles still connect without them (routing falls back,
+  // presence queues), and failing readiness would take every router out of the balancer at
+  // once. Their outages show in the fallback and failure metrics instead.
 });
 logger.info(
   {
@@ -192,7 +212,10 @@ handleShutdown({
     },
     {
       name: 'presence',
-      close: async () => void (await presence.removeRouter(settings.ROUTER_ID, 'router-stopped')),
+      close: async () => {
+        await presence.clearRouter('router-stopped');
+        await presence.close();
+      },
     },
     {
       name: 'routing',

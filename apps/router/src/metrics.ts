@@ -20,6 +20,16 @@ export interface RouterMetrics {
   tlsHandshakes: Counter<'resumed'>;
   /** Vehicle TLS handshakes that failed, by error code. */
   tlsFailures: Counter<'code'>;
+  /** Vehicles routed while Redis (`postgres`) or Redis and Postgres (`rendezvous`) were away. */
+  routingFallbacks: Counter<'source'>;
+  /** Redis calls of the routing path that failed or timed out. */
+  redisFailures: Counter<'operation'>;
+  /** Vehicles whose presence waits for Redis, and what became of queued states. */
+  presenceQueued: Gauge;
+  presenceReplayed: Counter;
+  presenceDropped: Counter;
+  /** Open sessions ended because the CRL now lists their certificate. */
+  revoked: Counter;
 }
 
 export function createRouterMetrics(registry: Registry): RouterMetrics {
@@ -95,6 +105,38 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       name: 'roadcast_router_drained_total',
       help: 'Vehicles told to reconnect elsewhere, by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    routingFallbacks: new Counter({
+      name: 'roadcast_router_routing_fallbacks_total',
+      help: 'Vehicles whose pool was looked up while Redis (postgres) or Redis and Postgres (rendezvous) were unavailable',
+      labelNames: ['source'],
+      registers,
+    }),
+    redisFailures: new Counter({
+      name: 'roadcast_router_redis_failures_total',
+      help: 'Redis calls of the routing path that failed or timed out, by operation',
+      labelNames: ['operation'],
+      registers,
+    }),
+    presenceQueued: new Gauge({
+      name: 'roadcast_router_presence_queued',
+      help: 'Vehicles whose presence change waits for Redis',
+      registers,
+    }),
+    presenceReplayed: new Counter({
+      name: 'roadcast_router_presence_replayed_total',
+      help: 'Queued presence changes written once Redis was back',
+      registers,
+    }),
+    presenceDropped: new Counter({
+      name: 'roadcast_router_presence_dropped_total',
+      help: 'Queued presence changes dropped because the queue was full',
+      registers,
+    }),
+    revoked: new Counter({
+      name: 'roadcast_router_revoked_sessions_total',
+      help: 'Open vehicle sessions ended because a reloaded CRL revokes their certificate',
       registers,
     }),
     throttled: new Counter({

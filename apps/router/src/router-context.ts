@@ -1,6 +1,6 @@
 import type { Logger } from '@roadcast/observability';
 import type { TokenBucket } from '@roadcast/policy';
-import type { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import type { EdgeTopology, PresenceWriter, StickyAssignments } from '@roadcast/routing';
 import type { BrokerHealth } from './broker-health.js';
 import type { ConnectionGate } from './connection-gate.js';
 import type { RouterMetrics } from './metrics.js';
@@ -16,11 +16,16 @@ export interface RouterContext {
   gate: ConnectionGate;
   topology: EdgeTopology;
   sticky: StickyAssignments;
-  presence: PresenceStore;
+  /** Presence writes; queued while Redis is away, never fatal to a session. */
+  presence: PresenceWriter;
   health: BrokerHealth;
   /** Byte rates shared by all connections of this router. */
   throttle: { up: TokenBucket; down: TokenBucket };
   identity: { source: IdentitySource; idPattern: RegExp };
-  broker: { connectTimeoutMs: number; password?: Buffer };
+  /**
+   * How vehicle sessions are opened on edge brokers; `username` is the router's identity
+   * (the vehicle id when absent), the vehicle id is always the client id.
+   */
+  broker: { connectTimeoutMs: number; username?: string; password?: Buffer };
   isStopping(): boolean;
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ReasonCode } from '@roadcast/mqtt';
 import type { RouterContext } from './router-context.js';
 import type { Refusal } from './refusals.js';
+import { RevocationSweep } from './revocation-sweep.js';
 import { VehicleConnection } from './vehicle-connection.js';
 import { identifyVehicle } from './vehicle-identity.js';
 
@@ -26,6 +27,12 @@ export interface RouterListeners {
 }
 
 /**
+ * Names the sessions this listener issues. Node's default is derived from the command line,
+ * which may differ between replicas; OpenSSL resumes only sessions of the same context.
+ */
+const SESSION_ID_CONTEXT = 'roadcast-router-vehicles';
+
+/**
  * The vehicle-facing listeners and the set of live connections. Network screening happens
  * on the raw TCP connection, before any TLS work; identity when the handshake completes.
  */
@@ -35,6 +42,7 @@ export class VehicleRouter {
   private readonly listeners: RouterListeners;
   private readonly servers: Server[] = [];
   private tlsServer: ReturnType<typeof createTlsServer> | undefined;
+  private readonly revocation: RevocationSweep;
   /** Rate and quota decisions made at TCP accept, by remote address and port, until CONNECT. */
   private readonly admissions = new Map<string, Refusal | null>();
   readonly ports: { tls?: number; plain?: number } = {};
@@ -42,6 +50,7 @@ export class VehicleRouter {
   constructor(ctx: RouterContext, listeners: RouterListeners) {
     this.ctx = ctx;
     this.listeners = listeners;
+    this.revocation = new RevocationSweep(ctx);
     ctx.policy.onChange(() => {
       for (const conn of this.connections) conn.reconfigure();
     });
@@ -80,10 +89,12 @@ export class VehicleRouter {
       admission,
       onClosed: (c) => {
         this.connections.delete(c);
+        this.revocation.untrack(c);
         this.ctx.metrics.connections.set({ state: 'open' }, this.connections.size);
       },
     });
     this.connections.add(conn);
+    if (tlsSocket && !conn.isClosed()) this.revocation.track(conn, tlsSocket);
     this.ctx.metrics.connections.set({ state: 'open' }, this.connections.size);
   }
 
@@ -101,7 +112,8 @@ export class VehicleRouter {
           // Returning vehicles resume their session: no certificate signatures or chain
           // checks on either side, which is what makes a reconnect storm affordable.
           sessionTimeout: tls.sessionTimeoutS ?? 3_600,
-          ticketKeys: randomBytes(48),
+          sessionIdContext: SESSION_ID_CONTEXT,
+          ticketKeys: tls.secure.ticketKeys ?? randomBytes(48),
         },
         (socket) => {
           this.ctx.metrics.tlsHandshakes.inc({ resumed: String(socket.isSessionReused()) });
@@ -134,11 +146,24 @@ export class VehicleRouter {
 
   /**
    * New certificate, key, CA or CRL: applies to handshakes from now on. The session ticket
-   * keys change with it, because a resumed session skips certificate checks: after a new CRL
-   * every vehicle makes one full handshake, and a revoked one is refused.
+   * keys come with it (see `ticketKeysFor`): after a new CRL no earlier ticket resumes, since
+   * a resumed session skips certificate checks, so every vehicle makes one full handshake and
+   * a revoked one is refused. Sessions already open with a certificate the CRL now lists are
+   * ended.
    */
   setSecureContext(secure: SecureContextOptions): void {
-    this.tlsServer?.setSecureContext({ ...secure, ticketKeys: randomBytes(48) });
+    // Node resets what it is not given here (the minimum version among it) to its defaults.
+    this.tlsServer?.setSecureContext({
+      ...secure,
+      minVersion: 'TLSv1.2',
+      sessionIdContext: SESSION_ID_CONTEXT,
+      ticketKeys: secure.ticketKeys ?? randomBytes(48),
+    });
+    try {
+      for (const crl of [secure.crl ?? []].flat()) this.revocation.apply(crl);
+    } catch (err) {
+      this.ctx.logger.error({ err }, 'CRL not readable; open sessions were not checked');
+    }
   }
 
   /**
@@ -146,6 +171,7 @@ export class VehicleRouter {
    * until the connections are gone or the time is up.
    */
   async stop(timeoutMs = 5_000): Promise<void> {
+    this.revocation.stop();
     const closed = Promise.all(
       this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
     );

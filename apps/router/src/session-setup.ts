@@ -1,6 +1,7 @@
 import * as mqttPacket from 'mqtt-packet';
 import type { IConnackPacket, IConnectPacket } from '@roadcast/mqtt';
 import {
+  RoutingError,
   rankBrokers,
   rendezvousPick,
   type EdgeBrokerInfo,
@@ -41,13 +42,22 @@ function authenticate(
   return { vehicleId, role };
 }
 
-/** The vehicle's pool; a vehicle of a draining or down pool is moved to an active one. */
+/**
+ * The vehicle's pool; a vehicle of a draining or down pool is moved to an active one. The
+ * lookup itself falls back to Postgres and then to rendezvous hashing when Redis is away.
+ */
 async function poolOf(conn: RelayConnection, vehicleId: string): Promise<EdgePoolInfo | undefined> {
   const { sticky, topology } = conn.ctx;
-  const poolId = await sticky.poolFor(vehicleId);
+  const poolId = await sticky.poolFor(vehicleId).catch((err: unknown) => {
+    if (err instanceof RoutingError && err.code === 'ROADCAST_ERR_NO_ACTIVE_POOL') return undefined;
+    throw err;
+  });
+  if (poolId === undefined) return undefined;
   let pool = topology.pool(poolId);
   if (!pool) {
-    await topology.refresh();
+    await topology
+      .refresh()
+      .catch((err: unknown) => conn.log.warn({ err }, 'topology not refreshed'));
     pool = topology.pool(poolId);
   }
   if (pool?.state === 'active') return pool;
@@ -142,28 +152,25 @@ export async function establishSession(
     'relaying',
   );
   conn.notePresence(
-    ctx.presence
-      .record({
-        vehicleId: who.vehicleId,
-        brokerId: broker.id,
-        poolId: pool.id,
-        routerId: ctx.routerId,
-        connectionId: conn.id,
-        connectedAt: new Date().toISOString(),
-        sessionPresent,
-        protocolVersion: conn.protocolVersion as 4 | 5,
-      })
-      .then(() => true)
-      .catch((err: unknown) => {
-        conn.log.error({ err }, 'presence not recorded');
-        return false;
-      }),
+    ctx.presence.record({
+      vehicleId: who.vehicleId,
+      brokerId: broker.id,
+      poolId: pool.id,
+      routerId: ctx.routerId,
+      connectionId: conn.id,
+      connectedAt: new Date().toISOString(),
+      sessionPresent,
+      protocolVersion: conn.protocolVersion as 4 | 5,
+    }),
   );
 }
 
-/** The CONNECT the broker sees: the vehicle's, with the certified id as client id and user. */
+/**
+ * The CONNECT the broker sees: the vehicle's, with the certified id as client id, which the
+ * broker's ACL confines the session to, and the router's own credentials.
+ */
 function brokerConnect(conn: RelayConnection, connect: IConnectPacket, vehicleId: string): Buffer {
-  const password = conn.ctx.broker.password;
+  const { username, password } = conn.ctx.broker;
   const packet: IConnectPacket = {
     cmd: 'connect',
     protocolId: 'MQTT',
@@ -171,7 +178,7 @@ function brokerConnect(conn: RelayConnection, connect: IConnectPacket, vehicleId
     clean: connect.clean ?? true,
     keepalive: connect.keepalive ?? 60,
     clientId: vehicleId,
-    username: vehicleId,
+    username: username || vehicleId,
     ...(password ? { password } : {}),
     ...(connect.will ? { will: connect.will } : {}),
     ...(connect.properties ? { properties: connect.properties } : {}),

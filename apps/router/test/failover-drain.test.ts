@@ -40,19 +40,19 @@ describe('router failover and draining', () => {
     await broker.stop();
     try {
       const raw = await session(vehicleId);
-      assert.equal((await h.ctx.presence.get(vehicleId))?.brokerId, second);
+      assert.equal((await h.presence.get(vehicleId))?.brokerId, second);
       assert.equal(h.ctx.health.isHealthy(first!), false);
       raw.close();
       // The next connect skips the broker that is held down instead of waiting on it.
       const again = await session(vehicleId);
-      assert.equal((await h.ctx.presence.get(vehicleId))?.brokerId, second);
+      assert.equal((await h.presence.get(vehicleId))?.brokerId, second);
       again.close();
     } finally {
       await broker.restart();
       h.ctx.health.markUp(first!);
     }
     const back = await session(vehicleId);
-    assert.equal((await h.ctx.presence.get(vehicleId))?.brokerId, first);
+    assert.equal((await h.presence.get(vehicleId))?.brokerId, first);
     back.close();
   });
 
@@ -65,7 +65,7 @@ describe('router failover and draining', () => {
     try {
       await raw.waitClosed();
       const again = await session(vehicleId);
-      assert.equal((await h.ctx.presence.get(vehicleId))?.brokerId, second);
+      assert.equal((await h.presence.get(vehicleId))?.brokerId, second);
       again.close();
     } finally {
       await broker.restart();
@@ -104,7 +104,7 @@ describe('router failover and draining', () => {
           );
           const again = await session(v);
           assert.equal(
-            (await h.ctx.presence.get(v))?.brokerId,
+            (await h.presence.get(v))?.brokerId,
             ranked(v)[0],
             'next broker in rank order',
           );
@@ -133,13 +133,13 @@ describe('router failover and draining', () => {
     await h.ctx.sticky.pin(vehicleId, 'pool-a');
     await h.refreshTopology();
     const raw = await session(vehicleId);
-    assert.equal((await h.ctx.presence.get(vehicleId))?.poolId, 'pool-a');
+    assert.equal((await h.presence.get(vehicleId))?.poolId, 'pool-a');
     await setState('edge_pools', 'pool-a', 'draining');
     try {
       h.drain.sweep(100);
       await raw.waitClosed();
       const again = await session(vehicleId);
-      const presence = await h.ctx.presence.get(vehicleId);
+      const presence = await h.presence.get(vehicleId);
       assert.equal(presence?.poolId, 'pool-b');
       assert.equal(presence?.brokerId, moved.id);
       const { rows } = await h.db.pool.query('SELECT pool_id FROM vehicles WHERE id = $1', [
@@ -166,7 +166,7 @@ describe('router failover and draining', () => {
     );
     await h.ctx.sticky.pin(vehicleId, 'pool-a');
     const raw = await session(vehicleId);
-    assert.equal((await h.ctx.presence.get(vehicleId))?.poolId, 'pool-a');
+    assert.equal((await h.presence.get(vehicleId))?.poolId, 'pool-a');
     h.drain.noteMoved('WVWZZZ1JZXW000431');
     h.drain.noteMoved(vehicleId);
     // Still assigned to pool-a: nothing to do.
@@ -177,7 +177,7 @@ describe('router failover and draining', () => {
     assert.equal(await h.drain.sweepMoved(10), 1);
     await raw.waitClosed();
     const again = await session(vehicleId);
-    assert.equal((await h.ctx.presence.get(vehicleId))?.poolId, 'pool-b');
+    assert.equal((await h.presence.get(vehicleId))?.poolId, 'pool-b');
     again.close();
   });
 });

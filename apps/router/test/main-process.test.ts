@@ -10,6 +10,7 @@ import {
   createTestDatabase,
   freePort,
   getTestPki,
+  platformPasswordFile,
   startMosquitto,
   uniquePrefix,
 } from '@roadcast/testing';
@@ -57,6 +58,7 @@ describe('router process', () => {
         TLS_CERT_FILE: pki.routerCertFile,
         TLS_KEY_FILE: pki.routerKeyFile,
         TLS_CRL_FILE: pki.crlFile,
+        ROUTER_BROKER_PASSWORD_FILE: platformPasswordFile('router'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -85,7 +87,10 @@ describe('router process', () => {
       messages.push(p.toString()),
     );
     await vehicle.subscribeAsync(`vehicles/${vehicleId}/ota/notices`, { qos: 1 });
-    const backend = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      ...broker.credentials('bridge'),
+    });
     await backend.publishAsync(`vehicles/${vehicleId}/ota/notices`, 'hello', { qos: 1 });
     await backend.endAsync();
     for (let i = 0; i < 100 && messages.length === 0; i++)

@@ -43,7 +43,10 @@ describe('router with malformed input', () => {
 
   /** Another vehicle still connects and exchanges a message both ways. */
   async function stillServes(): Promise<void> {
-    const backend = await mqtt.connectAsync(h.brokers[0]!.url, { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(h.brokers[0]!.url, {
+      protocolVersion: 5,
+      ...h.brokers[0]!.credentials('observer'),
+    });
     const vehicle = await connectVehicle(h.tlsPort, getTestPki().vehicle(CHECK), {
       clean: true,
       properties: {},

@@ -31,6 +31,7 @@ describe('router relay', () => {
       const backend = await mqtt.connectAsync(broker.url, {
         protocolVersion: 5,
         clientId: `backend-${protocolVersion}`,
+        ...broker.credentials('observer'),
       });
       await backend.subscribeAsync(`vehicles/${vehicleId}/ota/acks`, { qos: 1 });
       const vehicle = await connectVehicle(h.tlsPort, cert, { protocolVersion });
@@ -50,7 +51,7 @@ describe('router relay', () => {
       });
       assert.equal(await ack, '{"state":"received"}');
 
-      const presence = await h.ctx.presence.get(vehicleId);
+      const presence = await h.presence.get(vehicleId);
       assert.equal(presence?.brokerId, broker.id);
       assert.equal(presence?.poolId, 'pool-a');
       assert.equal(presence?.routerId, 'router-test');
@@ -61,9 +62,9 @@ describe('router relay', () => {
       );
 
       await vehicle.endAsync();
-      for (let i = 0; i < 100 && (await h.ctx.presence.get(vehicleId)); i++)
+      for (let i = 0; i < 100 && (await h.presence.get(vehicleId)); i++)
         await new Promise((r) => setTimeout(r, 20));
-      assert.equal(await h.ctx.presence.get(vehicleId), null);
+      assert.equal(await h.presence.get(vehicleId), null);
       await backend.endAsync();
     });
   }
@@ -75,7 +76,11 @@ describe('router relay', () => {
     await first.subscribeAsync(`vehicles/${vehicleId}/ota/notices`, { qos: 1 });
     await first.endAsync();
 
-    const backend = await mqtt.connectAsync(brokerFor(vehicleId).url, { protocolVersion: 5 });
+    const broker = brokerFor(vehicleId);
+    const backend = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      ...broker.credentials('bridge'),
+    });
     const puback = await backend.publishAsync(`vehicles/${vehicleId}/ota/notices`, 'while-away', {
       qos: 1,
     });
@@ -105,7 +110,7 @@ describe('router relay', () => {
       vehicleId,
     );
     assert.equal(connack.cmd === 'connack' && connack.properties?.maximumPacketSize, 262_144);
-    assert.equal((await h.ctx.presence.get(vehicleId))?.vehicleId, vehicleId);
+    assert.equal((await h.presence.get(vehicleId))?.vehicleId, vehicleId);
     raw.close();
   });
   it('lets a second connection of the same vehicle take over: the first is closed, presence follows the second', async () => {
@@ -114,7 +119,7 @@ describe('router relay', () => {
     const first = await RawVehicle.open(h.tlsPort, cert);
     first.sendPacket(connectPacket(vehicleId, 5));
     await first.next('connack');
-    const firstPresence = await h.ctx.presence.get(vehicleId);
+    const firstPresence = await h.presence.get(vehicleId);
     const second = await RawVehicle.open(h.tlsPort, cert);
     second.sendPacket(connectPacket(vehicleId, 5));
     const connack = await second.next('connack');
@@ -124,7 +129,7 @@ describe('router relay', () => {
     await first.waitClosed();
     // The first connection's close must not erase the second's presence.
     await new Promise((r) => setTimeout(r, 200));
-    const presence = await h.ctx.presence.get(vehicleId);
+    const presence = await h.presence.get(vehicleId);
     assert.ok(presence && firstPresence);
     assert.notEqual(presence.connectionId, firstPresence.connectionId);
     second.close();

@@ -118,7 +118,10 @@ describe('router policy on a relayed session', () => {
     const broker = h.brokers.find(
       (b) => b.id === rankBrokers(vehicleId, h.ctx.topology.pool('pool-a')!)[0]!.id,
     )!;
-    const backend = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      ...broker.credentials('bridge'),
+    });
     await backend.publishAsync(`vehicles/${OTHER}/ota/notices`, 'not-for-you', { qos: 1 });
     await backend.endAsync();
     await new Promise((r) => setTimeout(r, 200));

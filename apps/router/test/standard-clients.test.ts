@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect, type SecureVersion } from 'node:tls';
 import mqtt from 'mqtt';
 import { rankBrokers } from '@roadcast/routing';
-import { getTestPki } from '@roadcast/testing';
+import { getTestPki, platformCredentials } from '@roadcast/testing';
 import { startRouterHarness, type RouterHarness } from './support/router-harness.js';
 
 const OTHER = 'WVWZZZ1JZXW000899';
@@ -125,7 +125,10 @@ describe('the router with the standard Mosquitto clients', () => {
     ['mqttv311', 'WVWZZZ1JZXW000812'],
   ] as const) {
     it(`mosquitto_sub (${version}) receives its notices published on the edge broker`, async () => {
-      const backend = await mqtt.connectAsync(brokerUrl(vehicleId), { protocolVersion: 5 });
+      const backend = await mqtt.connectAsync(brokerUrl(vehicleId), {
+        protocolVersion: 5,
+        ...platformCredentials().bridge,
+      });
       try {
         const sub = runTool('mosquitto_sub', [
           ...tlsArgs(vehicleId, version),
@@ -154,7 +157,10 @@ describe('the router with the standard Mosquitto clients', () => {
     });
 
     it(`mosquitto_pub (${version}) publishes its ack topic to the edge broker`, async () => {
-      const backend = await mqtt.connectAsync(brokerUrl(vehicleId), { protocolVersion: 5 });
+      const backend = await mqtt.connectAsync(brokerUrl(vehicleId), {
+        protocolVersion: 5,
+        ...platformCredentials().tracker,
+      });
       try {
         await backend.subscribeAsync(`vehicles/${vehicleId}/ota/acks`, { qos: 1 });
         const ack = new Promise<string>((resolve) =>
@@ -202,7 +208,10 @@ describe('the router with the standard Mosquitto clients', () => {
 
   it("mosquitto_pub (mqttv5) is refused a publish to another vehicle's topic", async () => {
     const vehicleId = 'WVWZZZ1JZXW000813';
-    const backend = await mqtt.connectAsync(brokerUrl(OTHER), { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(brokerUrl(OTHER), {
+      protocolVersion: 5,
+      ...platformCredentials().observer,
+    });
     try {
       const received: string[] = [];
       await backend.subscribeAsync(`vehicles/${OTHER}/#`, { qos: 1 });

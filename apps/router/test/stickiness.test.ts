@@ -88,7 +88,7 @@ describe('router stickiness', () => {
     for (const broker of h.brokers) {
       const vehicleId = pick(broker.id);
       const raw = await session(vehicleId);
-      assert.equal((await h.ctx.presence.get(vehicleId))?.brokerId, broker.id);
+      assert.equal((await h.presence.get(vehicleId))?.brokerId, broker.id);
       raw.close();
     }
   });
@@ -123,7 +123,7 @@ describe('router stickiness', () => {
           raw.sendPacket(connectPacket(vehicleId, 5, { clean: true, properties: {} }));
           const connack = await raw.next('connack');
           assert.equal(connack?.cmd === 'connack' && connack.reasonCode, 0);
-          const presence = await h.ctx.presence.get(vehicleId);
+          const presence = await h.presence.get(vehicleId);
           assert.equal(presence?.routerId, 'router-test-2');
           assert.equal(presence?.brokerId, broker.id, vehicleId);
           raw.close();
@@ -144,7 +144,7 @@ describe('router stickiness', () => {
     try {
       for (const vehicleId of vehicles) {
         const raw = await session(vehicleId);
-        const presence = await h.ctx.presence.get(vehicleId);
+        const presence = await h.presence.get(vehicleId);
         assert.equal(presence?.poolId, 'pool-a');
         assert.equal(presence?.brokerId, other);
         raw.close();
@@ -158,7 +158,7 @@ describe('router stickiness', () => {
       for (let i = 0; i < 150 && brokerId !== first; i++) {
         if (i > 0) await new Promise((r) => setTimeout(r, 100));
         const raw = await session(vehicleId);
-        brokerId = (await h.ctx.presence.get(vehicleId))?.brokerId;
+        brokerId = (await h.presence.get(vehicleId))?.brokerId;
         raw.close();
         await raw.waitClosed();
       }

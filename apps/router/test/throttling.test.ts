@@ -28,7 +28,10 @@ describe('router throttling', () => {
       (_t, payload) => received.push(payload.length),
     );
     await vehicle.subscribeAsync(`vehicles/${vehicleId}/ota/notices`, { qos: 1 });
-    const backend = await mqtt.connectAsync(h.brokers[0]!.url, { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(h.brokers[0]!.url, {
+      protocolVersion: 5,
+      ...h.brokers[0]!.credentials('bridge'),
+    });
     const started = Date.now();
     // 48 KiB through a 16 KiB/s bucket holding at most 16 KiB: at least two seconds of waiting.
     for (let i = 0; i < 6; i++)

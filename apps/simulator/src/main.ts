@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { SimulatorSettings, loadConfigOrExit } from '@roadcast/config';
+import { SimulatorSettings, loadConfigOrExit, readSecretFile } from '@roadcast/config';
 import { SimulatedFleet } from '@roadcast/vehicle-client';
 import { ApiClient } from './api-client.js';
 import { USAGE, parseSimulatorArgs, type SimulatorOptions } from './cli-options.js';
@@ -29,6 +29,7 @@ const identities = (
 ).map((identity) => (plain ? { vehicleId: identity.vehicleId } : identity));
 const ids = identities.map((i) => i.vehicleId);
 const { trustedKeys, legacyKeyIds } = await readVehicleTrust(settings);
+const brokerPassword = plain ? readSecretFile(settings.SIMULATOR_BROKER_PASSWORD_FILE) : undefined;
 const api =
   options.register || options.campaign
     ? new ApiClient(
@@ -57,6 +58,11 @@ const fleet = new SimulatedFleet({
   url: settings.SIMULATOR_ROUTER_URL,
   trustedKeys,
   legacyKeyIds,
+  ...(brokerPassword === undefined
+    ? {}
+    : {
+        brokerLogin: { username: settings.SIMULATOR_BROKER_USERNAME, password: brokerPassword },
+      }),
   protocolVersion: options.protocolVersion,
   storeDir: settings.SIMULATOR_STATE_DIR,
   installedVersion: options.installedVersion,

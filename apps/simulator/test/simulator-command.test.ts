@@ -14,7 +14,7 @@ import {
   loadSigningKey,
   signNoticeBatch,
 } from '@roadcast/signing';
-import { startMosquitto } from '@roadcast/testing';
+import { platformPasswordFile, startMosquitto } from '@roadcast/testing';
 
 const WORKSPACE = resolve(import.meta.dirname, '../../..');
 
@@ -51,6 +51,8 @@ test('the simulate command runs a fleet with tunnels, installs what it is told a
         env: {
           ...process.env,
           SIMULATOR_ROUTER_URL: broker.url,
+          // Straight to the broker, the vehicles log in as the router would.
+          SIMULATOR_BROKER_PASSWORD_FILE: platformPasswordFile('router'),
           SIMULATOR_PKI_DIR: join(dir, 'pki'),
           SIMULATOR_SIGNING_PUBLIC_KEY_FILE: join(dir, 'sim-test.pub'),
           SIMULATOR_SIGNING_KEY_ID: 'sim-test',
@@ -76,6 +78,7 @@ test('the simulate command runs a fleet with tunnels, installs what it is told a
     const platform = await mqtt.connectAsync(broker.url, {
       clientId: `p-${randomUUID()}`,
       protocolVersion: 5,
+      ...broker.credentials('bridge'),
     });
     // Three vehicles are told about an update, twice each: by the old key, by the next key,
     // and in the legacy per-notice format by the old key.

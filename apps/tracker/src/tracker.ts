@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { TrackerSettings } from '@roadcast/config';
+import { readSecretFile, type TrackerSettings } from '@roadcast/config';
 import { ACK_TOPIC_FILTER } from '@roadcast/contracts';
 import { createDb } from '@roadcast/db';
 import type { Logger } from '@roadcast/observability';
@@ -32,10 +32,14 @@ export async function startTracker(
   logger: Logger,
   registry: Registry,
 ): Promise<Tracker> {
+  const edgePassword = readSecretFile(settings.TRACKER_EDGE_PASSWORD_FILE);
   const db = createDb(settings.DATABASE_URL, { applicationName: 'roadcast-tracker' });
   const metrics = createTrackerMetrics(registry, db.pool);
   const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null });
   const streamRedis = redis.duplicate();
+  // While Redis is away every command waits for it; the errors say why, once per attempt.
+  for (const client of [redis, streamRedis])
+    client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
   const prefix = settings.REDIS_PREFIX;
   const queues = createPipelineQueues(redis, prefix);
   const presence = new PresenceStore({ redis, prefix });
@@ -87,6 +91,10 @@ export async function startTracker(
   const consumers = new EdgeConsumers({
     topology: new EdgeTopology(db),
     instanceId: settings.TRACKER_INSTANCE_ID,
+    credentials: {
+      username: settings.TRACKER_EDGE_USERNAME,
+      ...(edgePassword === undefined ? {} : { password: Buffer.from(edgePassword) }),
+    },
     shareGroup: settings.TRACKER_SHARE_GROUP,
     ackFilter: ACK_TOPIC_FILTER,
     connectionsPerBroker: settings.TRACKER_CONNECTIONS_PER_BROKER,

@@ -50,9 +50,11 @@ before(async () => {
   broker = await startMosquitto();
   await registerBroker(db.pool, 'edge-a', broker.url);
   redis = new Redis('redis://127.0.0.1:6379');
+  // One client stands in for many vehicles, so it needs the observer's rights on every topic.
   vehicles = await mqtt.connectAsync(broker.url, {
     clientId: `fleet-${randomUUID()}`,
     protocolVersion: 5,
+    ...broker.credentials('observer'),
   });
 });
 

@@ -45,6 +45,7 @@ test('npm run simulate registers its vehicles and creates a campaign through the
       env: {
         ...process.env,
         SIMULATOR_ROUTER_URL: edge,
+        SIMULATOR_BROKER_PASSWORD_FILE: e2e.stack.brokerPasswordFiles.router,
         SIMULATOR_API_URL: e2e.stack.apiUrl,
         SIMULATOR_ADMIN_KEY_FILE: join(dir, 'admin-key'),
         SIMULATOR_PKI_DIR: join(dir, 'pki'),

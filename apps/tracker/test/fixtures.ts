@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { loadConfig, TrackerSettings } from '@roadcast/config';
+import { platformPasswordFile } from '@roadcast/testing';
 
 export interface SeededCampaign {
   campaignId: string;
@@ -126,6 +127,7 @@ export function trackerSettings(env: Record<string, string>): TrackerSettings {
       TRACKER_FLUSH_INTERVAL_MS: '20',
       TRACKER_SWEEP_INTERVAL_MS: '200',
       TRACKER_BROKER_REFRESH_MS: '500',
+      TRACKER_EDGE_PASSWORD_FILE: platformPasswordFile('tracker'),
       ...env,
     },
   });

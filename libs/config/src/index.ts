@@ -6,3 +6,4 @@ export { RouterSettings, VIN_PATTERN } from './apps/router.js';
 export { TrackerSettings } from './apps/tracker.js';
 export { SimulatorSettings } from './apps/simulator.js';
 export { settingsReference } from './reference.js';
+export { readSecretFile } from './secret-file.js';

@@ -19,6 +19,7 @@ export const ReasonCode = {
   topicNameInvalid: 0x90,
   packetTooLarge: 0x95,
   quotaExceeded: 0x97,
+  administrativeAction: 0x98,
   useAnotherServer: 0x9c,
   serverMoved: 0x9d,
   sharedSubscriptionsNotSupported: 0x9e,

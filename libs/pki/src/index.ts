@@ -12,6 +12,12 @@ export {
 export { REVOCATION_REASONS, type RevocationReason, type RevokedCertificate } from './x509-structures.js';
 export { PkiError, PkiErrorCode } from './errors.js';
 export {
+  certificateKey,
+  readCrlEntries,
+  revokedCertificateKeys,
+  type CrlEntries,
+} from './revocation.js';
+export {
   createFleetPki,
   devVehicleId,
   fleetPkiFiles,

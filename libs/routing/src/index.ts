@@ -12,6 +12,11 @@ export {
   type EdgeState,
 } from './edge-topology.js';
 export { chooseBroker, rankBrokers } from './choose-broker.js';
-export { StickyAssignments, type StickyAssignmentsOptions } from './sticky-assignments.js';
+export {
+  StickyAssignments,
+  type RoutingFallback,
+  type StickyAssignmentsOptions,
+} from './sticky-assignments.js';
 export { PresenceStore, type Presence, type PresenceStoreOptions } from './presence-store.js';
+export { PresenceWriter, type PresenceWriterOptions } from './presence-writer.js';
 export { RoutingError, type RoutingErrorCode } from './routing-error.js';

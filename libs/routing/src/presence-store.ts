@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { OutageGuard } from './outage-guard.js';
 
 export interface Presence {
   vehicleId: string;
@@ -17,10 +18,12 @@ export interface PresenceStoreOptions {
   prefix: string;
   /** Approximate length the event stream is trimmed to (default 100 000). */
   streamMaxLength?: number;
+  /** `brokersOf` fails rather than wait longer than this for Redis (default 250 ms). */
+  readTimeoutMs?: number;
 }
 
-// KEYS: presence hash, broker counts, stream, router's vehicle set (prefix, to find the old
-// router's set). ARGV: stream max length, then the hash fields as name/value pairs.
+// KEYS: presence hash, broker counts, stream, the vehicle's broker key. ARGV: stream max
+// length, router set prefix, vehicle id, then the hash fields as name/value pairs.
 // A vehicle that reconnects before its old connection closed replaces the old record; the
 // count moves from the old broker to the new one so counts stay exact without scans.
 const RECORD = `
@@ -35,6 +38,7 @@ redis.call('HSET', KEYS[1], unpack(fields))
 local broker = redis.call('HGET', KEYS[1], 'brokerId')
 local router = redis.call('HGET', KEYS[1], 'routerId')
 redis.call('HINCRBY', KEYS[2], broker, 1)
+redis.call('SET', KEYS[4], broker)
 redis.call('SADD', ARGV[2] .. router, ARGV[3])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*',
   'type', 'connect',
@@ -48,16 +52,23 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*',
 return 1
 `;
 
-// KEYS: presence hash, broker counts, stream. ARGV: stream max length, router set prefix,
-// vehicle id, connection id, time, reason. Only the connection that owns the record may
-// remove it: a vehicle already reconnected elsewhere must not be erased by its old close.
+// KEYS: presence hash, broker counts, stream, the vehicle's broker key. ARGV: stream max
+// length, router set prefix, vehicle id, connection id, time, reason, and optionally a router
+// id. Only the connection that owns the record may remove it: a vehicle already reconnected
+// elsewhere must not be erased by its old close. With a router id, any record of that router
+// goes: the router knows the vehicle is no longer connected to it, whatever connection the
+// record names.
 const REMOVE = `
-if redis.call('HGET', KEYS[1], 'connectionId') ~= ARGV[4] then return 0 end
+local owner = redis.call('HGET', KEYS[1], 'connectionId')
+if not owner then return 0 end
+if owner ~= ARGV[4] and (ARGV[7] == '' or redis.call('HGET', KEYS[1], 'routerId') ~= ARGV[7]) then
+  return 0
+end
 local broker = redis.call('HGET', KEYS[1], 'brokerId')
 local router = redis.call('HGET', KEYS[1], 'routerId')
 local pool = redis.call('HGET', KEYS[1], 'poolId')
 local session = redis.call('HGET', KEYS[1], 'sessionPresent')
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[4])
 if tonumber(redis.call('HINCRBY', KEYS[2], broker, -1)) <= 0 then redis.call('HDEL', KEYS[2], broker) end
 redis.call('SREM', ARGV[2] .. router, ARGV[3])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*',
@@ -66,7 +77,7 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*',
   'brokerId', broker,
   'poolId', pool,
   'routerId', router,
-  'connectionId', ARGV[4],
+  'connectionId', owner,
   'sessionPresent', session,
   'at', ARGV[5],
   'reason', ARGV[6])
@@ -81,8 +92,13 @@ type PresenceRedis = Redis & {
   roadcastPresenceRemove(...args: Array<string | number>): Promise<number>;
 };
 
+/** Keys per MGET. */
+const READ_BATCH = 10_000;
+
 /**
- * Where each connected vehicle is: hash `<prefix>:presence:<vehicleId>`, plus a stream of
+ * Where each connected vehicle is: hash `<prefix>:presence:<vehicleId>`, its broker id alone
+ * under `<prefix>:presence-broker:<vehicleId>` (so a fan-out job finds the brokers of all its
+ * vehicles with one MGET), plus a stream of
  * connect/disconnect events `<prefix>:presence-events` the tracker follows, per-broker counts
  * `<prefix>:presence-count` and each router's vehicles `<prefix>:presence-router:<routerId>`
  * (so a restarted router can clear what it held before a crash). Every change is one Lua
@@ -95,14 +111,20 @@ export class PresenceStore {
   private readonly redis: PresenceRedis;
   private readonly prefix: string;
   private readonly streamMaxLength: number;
+  private readonly readGuard: OutageGuard;
 
   constructor(options: PresenceStoreOptions) {
     this.redis = options.redis as PresenceRedis;
     this.prefix = options.prefix;
     this.streamMaxLength = options.streamMaxLength ?? 100_000;
+    this.readGuard = new OutageGuard({
+      name: 'redis',
+      timeoutMs: options.readTimeoutMs ?? 250,
+      isConnected: () => options.redis.status === 'ready',
+    });
     if (!scriptedClients.has(options.redis)) {
-      options.redis.defineCommand('roadcastPresenceRecord', { numberOfKeys: 3, lua: RECORD });
-      options.redis.defineCommand('roadcastPresenceRemove', { numberOfKeys: 3, lua: REMOVE });
+      options.redis.defineCommand('roadcastPresenceRecord', { numberOfKeys: 4, lua: RECORD });
+      options.redis.defineCommand('roadcastPresenceRemove', { numberOfKeys: 4, lua: REMOVE });
       scriptedClients.add(options.redis);
     }
   }
@@ -114,6 +136,10 @@ export class PresenceStore {
 
   private key(vehicleId: string): string {
     return `${this.prefix}:presence:${vehicleId}`;
+  }
+
+  private brokerKey(vehicleId: string): string {
+    return `${this.prefix}:presence-broker:${vehicleId}`;
   }
 
   private get countsKey(): string {
@@ -129,6 +155,7 @@ export class PresenceStore {
       this.key(p.vehicleId),
       this.countsKey,
       this.eventsKey,
+      this.brokerKey(p.vehicleId),
       this.streamMaxLength,
       this.routerSetPrefix,
       p.vehicleId,
@@ -151,18 +178,28 @@ export class PresenceStore {
     );
   }
 
-  /** Removes the record if this connection still owns it; true when it did. */
-  async remove(vehicleId: string, connectionId: string, reason = 'closed'): Promise<boolean> {
+  /**
+   * Removes the record if this connection still owns it, or, given `routerId`, if that router
+   * holds it under any connection; true when it did.
+   */
+  async remove(
+    vehicleId: string,
+    connectionId: string,
+    reason = 'closed',
+    options: { at?: string; routerId?: string } = {},
+  ): Promise<boolean> {
     const removed = await this.redis.roadcastPresenceRemove(
       this.key(vehicleId),
       this.countsKey,
       this.eventsKey,
+      this.brokerKey(vehicleId),
       this.streamMaxLength,
       this.routerSetPrefix,
       vehicleId,
       connectionId,
-      new Date().toISOString(),
+      options.at ?? new Date().toISOString(),
       reason,
+      options.routerId ?? '',
     );
     return removed === 1;
   }
@@ -184,6 +221,27 @@ export class PresenceStore {
         const presence = parsePresence(value as Record<string, string>);
         const id = batch[i];
         if (presence && id !== undefined) result.set(id, presence);
+      });
+    }
+    return result;
+  }
+
+  /**
+   * The broker each connected vehicle is on, one MGET per job: what routing a notice needs.
+   * Fails at once (`ROADCAST_ERR_UNAVAILABLE`) when Redis is down or slow, so callers can
+   * route by the sticky pool instead of waiting.
+   */
+  async brokersOf(vehicleIds: string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    const unique = [...new Set(vehicleIds)];
+    for (let start = 0; start < unique.length; start += READ_BATCH) {
+      const batch = unique.slice(start, start + READ_BATCH);
+      const brokers = await this.readGuard.run(() =>
+        this.redis.mget(batch.map((id) => this.brokerKey(id))),
+      );
+      batch.forEach((id, i) => {
+        const brokerId = brokers[i];
+        if (brokerId) result.set(id, brokerId);
       });
     }
     return result;

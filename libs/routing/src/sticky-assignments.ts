@@ -1,8 +1,14 @@
 import type { Db } from '@roadcast/db';
 import type { Redis } from 'ioredis';
+import { AssignmentCache } from './assignment-cache.js';
+import { resolveFromDatabase, storeAssignment, type ResolvedPools } from './assignment-rows.js';
 import type { EdgeTopology } from './edge-topology.js';
+import { OutageGuard } from './outage-guard.js';
 import { rendezvousPick } from './rendezvous.js';
 import { RoutingError } from './routing-error.js';
+
+/** Where a lookup found its answer when the usual place could not give it. */
+export type RoutingFallback = 'postgres' | 'rendezvous';
 
 export interface StickyAssignmentsOptions {
   db: Db;
@@ -16,6 +22,14 @@ export interface StickyAssignmentsOptions {
   memoryMaxEntries?: number;
   /** How long the Redis copy lives (default 24 h); Postgres stays the source of truth. */
   redisTtlSeconds?: number;
+  /** A Redis read slower than this goes on to Postgres (default 250 ms). */
+  redisTimeoutMs?: number;
+  /** A Postgres lookup slower than this goes on to rendezvous hashing (default 2 s). */
+  dbTimeoutMs?: number;
+  /** Told how many vehicles a lookup answered from a fallback. */
+  onFallback?: (fallback: RoutingFallback, vehicles: number) => void;
+  /** Told when a Redis call fails or times out (`read`, `fill`, `overwrite`). */
+  onRedisFailure?: (operation: string) => void;
 }
 
 interface CacheEntry {
@@ -23,15 +37,8 @@ interface CacheEntry {
   expiresAt: number;
 }
 
-interface VehicleRow {
-  id: string;
-  pool_id: string | null;
-}
-
 /** Postgres handles arrays of this size comfortably in one statement. */
 const SQL_BATCH = 10_000;
-/** How stale the topology may be before an unknown pool id triggers a reload. */
-const UNKNOWN_POOL_REFRESH_MS = 5_000;
 
 /**
  * Vehicle → edge pool, the data-group mapping of the router.
@@ -40,32 +47,45 @@ const UNKNOWN_POOL_REFRESH_MS = 5_000;
  * Postgres, deleting a pool clears its vehicles' pool_id. A vehicle without a pool gets the
  * weighted rendezvous pick over active pools, written only while the row still has none, so
  * two processes racing on the same vehicle (even with different views of the pools) agree
- * on one answer. Redis is filled with SET NX, while pin and move overwrite it: a slow reader
- * can never put back a value an operator just replaced. Pin and move announce the vehicle
- * on a channel so every process drops it from memory.
+ * on one answer. Redis is filled with SET NX (only with what came from Postgres, never with
+ * what Redis or memory already had), while pin and move overwrite it: a slow reader can never
+ * put back a value an operator just replaced. Pin and move announce the vehicle on a channel
+ * so every process drops it from memory.
+ *
+ * Without Redis (down, or slower than `redisTimeoutMs`) lookups read Postgres; without
+ * Postgres too, a vehicle gets the pool memory last knew for it, else the rendezvous pick
+ * over active pools: the answer of a healthy system for a vehicle that was never pinned or
+ * moved. Such answers are neither cached nor stored.
  */
 export class StickyAssignments {
   private readonly db: Db;
-  private readonly redis: Redis;
+  private readonly cache: AssignmentCache;
+  private readonly dbGuard: OutageGuard;
   private readonly subscriber: Redis;
-  private readonly prefix: string;
   private readonly topology: EdgeTopology;
+  private readonly options: StickyAssignmentsOptions;
+  /** Expired entries stay until evicted: the last known answer, should Postgres be down too. */
   private readonly memory = new Map<string, CacheEntry>();
   private readonly memoryTtlMs: number;
   private readonly memoryMaxEntries: number;
-  private readonly redisTtlSeconds: number;
   private readonly ready: Promise<unknown>;
   private readonly listeners: Array<(vehicleId: string) => void> = [];
   private closed = false;
 
   constructor(options: StickyAssignmentsOptions) {
     this.db = options.db;
-    this.redis = options.redis;
-    this.prefix = options.prefix;
+    this.options = options;
     this.topology = options.topology;
     this.memoryTtlMs = options.memoryTtlMs ?? 60_000;
     this.memoryMaxEntries = options.memoryMaxEntries ?? 200_000;
-    this.redisTtlSeconds = options.redisTtlSeconds ?? 86_400;
+    this.cache = new AssignmentCache({
+      redis: options.redis,
+      prefix: options.prefix,
+      ttlSeconds: options.redisTtlSeconds ?? 86_400,
+      timeoutMs: options.redisTimeoutMs ?? 250,
+      ...(options.onRedisFailure ? { onRedisFailure: options.onRedisFailure } : {}),
+    });
+    this.dbGuard = new OutageGuard({ name: 'postgres', timeoutMs: options.dbTimeoutMs ?? 2_000 });
     this.subscriber = options.redis.duplicate();
     this.subscriber.on('message', (channel: string, vehicleId: string) => {
       if (channel !== this.channel) return;
@@ -76,14 +96,14 @@ export class StickyAssignments {
     // only without cross-process memory invalidation until the client reconnects.
     this.ready = this.subscriber.subscribe(this.channel).catch(() => undefined);
     this.subscriber.on('error', () => undefined);
+    // A subscription that failed while Redis was away is made when it is back.
+    this.subscriber.on('ready', () => {
+      if (!this.closed) this.subscriber.subscribe(this.channel).catch(() => undefined);
+    });
   }
 
   private get channel(): string {
-    return `${this.prefix}:assign-changed`;
-  }
-
-  private key(vehicleId: string): string {
-    return `${this.prefix}:assign:${vehicleId}`;
+    return this.cache.channel;
   }
 
   /** Called with the vehicle id whenever any process pins or moves a vehicle (this one included). */
@@ -104,7 +124,10 @@ export class StickyAssignments {
     return poolId;
   }
 
-  /** Pools for many vehicles with one Redis round trip and set-based SQL per batch. */
+  /**
+   * Pools for many vehicles: one Redis call for what memory lacks, set-based SQL per batch
+   * for what Redis lacks, and one Redis call to cache what came from Postgres.
+   */
   async poolsFor(vehicleIds: string[]): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     const now = Date.now();
@@ -116,90 +139,57 @@ export class StickyAssignments {
     }
     if (missing.length === 0) return result;
 
-    const cached = await this.redis.mget(missing.map((id) => this.key(id)));
-    const afterRedis: string[] = [];
-    missing.forEach((id, i) => {
-      const poolId = cached[i];
-      if (poolId && this.topology.pool(poolId)) {
-        result.set(id, poolId);
-        this.remember(id, poolId);
-      } else afterRedis.push(id);
-    });
-    missing = afterRedis;
+    const cached = await this.cache.read(missing).catch(() => null);
+    if (cached) {
+      const afterRedis: string[] = [];
+      missing.forEach((id, i) => {
+        const poolId = cached[i];
+        if (poolId && this.topology.pool(poolId)) {
+          result.set(id, poolId);
+          this.remember(id, poolId);
+        } else afterRedis.push(id);
+      });
+      missing = afterRedis;
+    } else this.options.onFallback?.('postgres', missing.length);
 
     for (let start = 0; start < missing.length; start += SQL_BATCH) {
       const batch = missing.slice(start, start + SQL_BATCH);
-      const resolved = await this.resolveFromDatabase(batch);
-      for (const [id, poolId] of resolved) {
+      const resolved = await this.fromDatabase(batch);
+      if (!resolved) {
+        for (const id of missing.slice(start)) result.set(id, this.bestGuess(id));
+        this.options.onFallback?.('rendezvous', missing.length - start);
+        break;
+      }
+      for (const [id, poolId] of resolved.pools) {
         result.set(id, poolId);
         this.remember(id, poolId);
       }
+      await this.cache.fill([...resolved.pools].filter(([id]) => resolved.registered.has(id)));
     }
     return result;
   }
 
-  private async resolveFromDatabase(vehicleIds: string[]): Promise<Map<string, string>> {
-    const rows = await this.readRows(vehicleIds);
-    // Deleting a pool sets its vehicles' pool_id to NULL (foreign key), so a stored pool
-    // always exists; one this process does not know yet is simply newer than its snapshot.
-    if ([...rows.values()].some((poolId) => poolId !== null && !this.topology.pool(poolId))) {
-      await this.topology.refreshIfOlderThan(UNKNOWN_POOL_REFRESH_MS);
+  /** Postgres' answer, or undefined when Postgres is down or too slow. */
+  private async fromDatabase(vehicleIds: string[]): Promise<ResolvedPools | undefined> {
+    try {
+      return await this.dbGuard.run(() => resolveFromDatabase(this.db, this.topology, vehicleIds));
+    } catch (err) {
+      if (err instanceof RoutingError && err.code === 'ROADCAST_ERR_NO_ACTIVE_POOL') throw err;
+      return undefined;
     }
-    const resolved = new Map<string, string>();
-    const toAssign: Array<{ id: string; poolId: string }> = [];
-    const active = this.topology.pools().filter((p) => p.state === 'active');
-    for (const id of vehicleIds) {
-      const current = rows.get(id);
-      if (current) {
-        resolved.set(id, current);
-        continue;
-      }
-      const pick = rendezvousPick(id, active);
-      if (!pick) throw new RoutingError('ROADCAST_ERR_NO_ACTIVE_POOL', 'no active edge pool');
-      // A vehicle without a row (not registered yet) gets the pick without storing it.
-      if (current === undefined) resolved.set(id, pick.id);
-      else toAssign.push({ id, poolId: pick.id });
-    }
-    if (toAssign.length > 0) {
-      const stored = await this.db.pool.query<VehicleRow>(
-        `UPDATE vehicles AS v
-            SET pool_id = x.pool_id, updated_at = now()
-           FROM unnest($1::text[], $2::text[]) AS x(id, pool_id)
-          WHERE v.id = x.id AND v.pool_id IS NULL
-        RETURNING v.id, v.pool_id`,
-        [toAssign.map((a) => a.id), toAssign.map((a) => a.poolId)],
-      );
-      for (const row of stored.rows) if (row.pool_id) resolved.set(row.id, row.pool_id);
-      // Rows another process (or an operator) changed meanwhile: their value wins.
-      const lost = toAssign.filter((a) => !resolved.has(a.id)).map((a) => a.id);
-      if (lost.length > 0) {
-        const again = await this.readRows(lost);
-        for (const id of lost) {
-          const poolId = again.get(id);
-          if (poolId) resolved.set(id, poolId);
-          else {
-            const pick = rendezvousPick(id, active);
-            if (pick) resolved.set(id, pick.id);
-          }
-        }
-      }
-    }
-    const stored = [...resolved].filter(([id]) => rows.has(id));
-    if (stored.length > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const [id, poolId] of stored)
-        pipeline.set(this.key(id), poolId, 'EX', this.redisTtlSeconds, 'NX');
-      await pipeline.exec();
-    }
-    return resolved;
   }
 
-  private async readRows(vehicleIds: string[]): Promise<Map<string, string | null>> {
-    const { rows } = await this.db.pool.query<VehicleRow>(
-      'SELECT id, pool_id FROM vehicles WHERE id = ANY($1::text[])',
-      [vehicleIds],
+  /** Without Redis and Postgres: the pool memory last knew, else the rendezvous pick. */
+  private bestGuess(vehicleId: string): string {
+    const known = this.memory.get(vehicleId);
+    const pool = known && this.topology.pool(known.poolId);
+    if (pool?.state === 'active') return pool.id;
+    const pick = rendezvousPick(
+      vehicleId,
+      this.topology.pools().filter((p) => p.state === 'active'),
     );
-    return new Map(rows.map((r) => [r.id, r.pool_id]));
+    if (!pick) throw new RoutingError('ROADCAST_ERR_NO_ACTIVE_POOL', 'no active edge pool');
+    return pick.id;
   }
 
   /** Pins the vehicle to the pool: automatic rebalancing leaves it there. */
@@ -213,22 +203,10 @@ export class StickyAssignments {
   }
 
   private async assign(vehicleId: string, poolId: string, pin: boolean): Promise<void> {
-    const pool = await this.db.pool.query('SELECT 1 FROM edge_pools WHERE id = $1', [poolId]);
-    if (!pool.rowCount)
-      throw new RoutingError('ROADCAST_ERR_UNKNOWN_POOL', `unknown edge pool "${poolId}"`);
-    const updated = await this.db.pool.query(
-      `UPDATE vehicles SET pool_id = $2, pinned = pinned OR $3, updated_at = now() WHERE id = $1`,
-      [vehicleId, poolId, pin],
-    );
-    if (!updated.rowCount)
-      throw new RoutingError('ROADCAST_ERR_UNKNOWN_VEHICLE', `unknown vehicle "${vehicleId}"`);
+    await storeAssignment(this.db, vehicleId, poolId, pin);
     this.memory.delete(vehicleId);
-    // Overwrite rather than delete: a reader holding the old value fills with NX and loses.
-    await this.redis
-      .multi()
-      .set(this.key(vehicleId), poolId, 'EX', this.redisTtlSeconds)
-      .publish(this.channel, vehicleId)
-      .exec();
+    // Postgres has it; Redis follows now or, when it is away, as soon as it is back.
+    await this.cache.overwrite(vehicleId, poolId);
   }
 
   private remember(vehicleId: string, poolId: string): void {
@@ -245,6 +223,7 @@ export class StickyAssignments {
     if (this.closed) return;
     this.closed = true;
     this.memory.clear();
+    this.cache.close();
     await this.ready;
     await this.subscriber.quit().catch(() => this.subscriber.disconnect());
   }

@@ -1,4 +1,16 @@
 export * from './stack/index.js';
+export {
+  BROKER_IDENTITIES,
+  BROKER_USERNAMES,
+  newPlatformCredentials,
+  platformCredentials,
+  platformPasswordFile,
+  writeMosquittoPasswordFile,
+  writePasswordFiles,
+  type BrokerCredentials,
+  type BrokerIdentity,
+  type PlatformCredentials,
+} from './broker-credentials.js';
 export { freePort, uniquePrefix } from './ids.js';
 export { migrateWithCli } from './migrate-cli.js';
 export {
@@ -7,6 +19,7 @@ export {
   type MosquittoBroker,
   type MosquittoOptions,
 } from './mosquitto.js';
+export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export {
   createTestDatabase,
   type TestDatabase,

@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startMosquitto, type MosquittoBroker } from '../src/index.js';
+import {
+  platformCredentials,
+  startMosquitto,
+  type BrokerIdentity,
+  type MosquittoBroker,
+} from '../src/index.js';
 
 const brokers: MosquittoBroker[] = [];
 const clients: MqttClient[] = [];
@@ -20,9 +25,15 @@ async function broker(
   return b;
 }
 
-async function client(url: string, clientId: string, clean: boolean): Promise<MqttClient> {
+async function client(
+  url: string,
+  clientId: string,
+  clean: boolean,
+  identity: BrokerIdentity | null = 'observer',
+): Promise<MqttClient> {
   const c = await mqtt.connectAsync(url, {
     clientId,
+    ...(identity ? platformCredentials()[identity] : {}),
     protocolVersion: 5,
     clean,
     properties: { sessionExpiryInterval: clean ? 0 : 3600 },
@@ -39,6 +50,7 @@ function resume(
 ): { client: MqttClient; sessionPresent: Promise<boolean> } {
   const c = mqtt.connect(url, {
     clientId,
+    ...platformCredentials().router,
     protocolVersion: 5,
     clean: false,
     properties: { sessionExpiryInterval: 3600 },
@@ -91,10 +103,10 @@ describe('startMosquitto', () => {
 
   it('keeps a persistent session and its queued message across stop and restart', async () => {
     const b = await broker();
-    const vehicle = await client(b.url, 'VEHICLE-PERSIST', false);
+    const vehicle = await client(b.url, 'VEHICLE-PERSIST', false, 'router');
     await vehicle.subscribeAsync('vehicles/VEHICLE-PERSIST/ota/notices', { qos: 1 });
     await vehicle.endAsync();
-    const pub = await client(b.url, 'persist-pub', true);
+    const pub = await client(b.url, 'persist-pub', true, 'bridge');
     await pub.publishAsync('vehicles/VEHICLE-PERSIST/ota/notices', 'queued', { qos: 1 });
     await pub.endAsync();
 
@@ -118,7 +130,7 @@ describe('startMosquitto', () => {
 
   it('loses what was not saved when killed, and restarts on the same port', async () => {
     const b = await broker();
-    const vehicle = await client(b.url, 'VEHICLE-KILLED', false);
+    const vehicle = await client(b.url, 'VEHICLE-KILLED', false, 'router');
     await vehicle.subscribeAsync('vehicles/VEHICLE-KILLED/ota/notices', { qos: 1 });
     await vehicle.endAsync();
     await b.kill();
@@ -134,6 +146,40 @@ describe('startMosquitto', () => {
   it('fails fast, naming the cause, when the requested port is taken', async () => {
     const taken = await broker();
     await assert.rejects(startMosquitto({ port: taken.port, startTimeoutMs: 5000 }), /in use/);
+  });
+
+  it('admits only the identities it knows, each with the rights of the production ACL', async () => {
+    const b = await broker();
+    await assert.rejects(client(b.url, 'anonymous', true, null), { code: 0x87 });
+    await assert.rejects(
+      mqtt.connectAsync(b.url, {
+        protocolVersion: 5,
+        username: b.credentials('router').username,
+        password: 'wrong',
+        reconnectPeriod: 0,
+      }),
+      { code: 0x87 },
+    );
+    const vehicle = await client(b.url, 'VEHICLE-OWN', true, 'router');
+    await vehicle.subscribeAsync('vehicles/+/ota/notices', { qos: 1 });
+    const received = nextMessage(vehicle);
+    const bridge = await client(b.url, 'acl-bridge', true, 'bridge');
+    await bridge.publishAsync('vehicles/VEHICLE-OTHER/ota/notices', 'not yours', { qos: 1 });
+    await bridge.publishAsync('vehicles/VEHICLE-OWN/ota/notices', 'yours', { qos: 1 });
+    assert.deepEqual(await received, {
+      topic: 'vehicles/VEHICLE-OWN/ota/notices',
+      payload: 'yours',
+    });
+    await assert.rejects(
+      vehicle.publishAsync('vehicles/VEHICLE-OTHER/ota/acks', '{}', { qos: 1 }),
+      { code: 0x87 },
+    );
+  });
+
+  it('lets anyone in when asked for a bare broker', async () => {
+    const b = await broker({ anonymous: true });
+    const c = await client(b.url, 'anyone', true, null);
+    await c.publishAsync('anything/at/all', 'x', { qos: 1 });
   });
 
   it('applies extra configuration lines', async () => {

@@ -22,8 +22,16 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-async function mqttAnswers(url: string): Promise<boolean> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3_000, protocolVersion: 5 });
+async function mqttAnswers(
+  url: string,
+  credentials: { username: string; password: string },
+): Promise<boolean> {
+  const client = await mqtt.connectAsync(url, {
+    reconnectPeriod: 0,
+    connectTimeout: 3_000,
+    protocolVersion: 5,
+    ...credentials,
+  });
   await client.endAsync();
   return true;
 }
@@ -43,8 +51,15 @@ describe('startStack', () => {
       [...stack.brokers.values()].map((b) => `${b.poolId}/${b.id}`).sort(),
       ['pool-a/pool-a-1', 'pool-a/pool-a-2', 'pool-b/pool-b-1'],
     );
-    for (const { broker } of stack.brokers.values()) assert.ok(await mqttAnswers(broker.url));
-    assert.ok(await mqttAnswers(stack.coreBroker.url));
+    const { tracker, bridge } = stack.brokerCredentials;
+    for (const { broker } of stack.brokers.values())
+      assert.ok(await mqttAnswers(broker.url, tracker));
+    assert.ok(await mqttAnswers(stack.coreBroker.url, bridge));
+    await assert.rejects(
+      mqtt.connectAsync(stack.coreBroker.url, { reconnectPeriod: 0, protocolVersion: 5 }),
+      { code: 0x87 },
+      'no anonymous clients',
+    );
   });
 
   it('registers the edge topology where the apps read it', async () => {
@@ -75,16 +90,18 @@ describe('startStack', () => {
 
   it('kills an edge broker and restarts it on the same address', async () => {
     const { broker } = stack.brokers.get('pool-b-1')!;
+    const { tracker } = stack.brokerCredentials;
     await stack.kill('pool-b-1');
-    await assert.rejects(mqttAnswers(broker.url));
+    await assert.rejects(mqttAnswers(broker.url, tracker));
     await stack.restart('pool-b-1');
-    assert.ok(await mqttAnswers(broker.url));
+    assert.ok(await mqttAnswers(broker.url, tracker));
   });
 
   it('stops every process it started', async () => {
     const pids = [...stack.apps.values()].map((a) => a.pid);
     await stack.stop();
     assert.deepEqual(pids.map(alive), [false, false, false, false]);
-    for (const { broker } of stack.brokers.values()) await assert.rejects(mqttAnswers(broker.url));
+    for (const { broker } of stack.brokers.values())
+      await assert.rejects(mqttAnswers(broker.url, stack.brokerCredentials.tracker));
   });
 });

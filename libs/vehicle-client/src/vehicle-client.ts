@@ -21,6 +21,12 @@ export interface VehicleClientOptions {
   url: string;
   /** PEM client certificate, key and fleet CA for mTLS. */
   tls?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer; servername?: string };
+  /**
+   * Straight to an edge broker that checks passwords (development and tests, no router in
+   * between): the login to present, as the router would; the vehicle id stays the client id.
+   * Through the router the certificate is the identity and the user name is the vehicle id.
+   */
+  brokerLogin?: { username: string; password: string };
   /** 5 (default) or 4 for MQTT 3.1.1. */
   protocolVersion?: 4 | 5;
   /** How long the edge broker keeps the session (and queues notices) while the vehicle is away. */
@@ -210,6 +216,7 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
     const connectOptions: IClientOptions = {
       clientId: this.vehicleId,
       username: this.vehicleId,
+      ...options.brokerLogin,
       protocolVersion,
       clean: false,
       keepalive: options.keepaliveSeconds ?? 30,

@@ -1,5 +1,6 @@
 import { randomUUID, sign } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { MosquittoBroker } from '@roadcast/testing';
 import {
   ackTopic,
   noticeTopic,
@@ -102,8 +103,10 @@ export class PlatformSide {
   readonly acks: Array<{ vehicleId: string; ack: Ack }> = [];
   private constructor(readonly client: MqttClient) {}
 
-  static async connect(url: string): Promise<PlatformSide> {
-    const client = await mqtt.connectAsync(url, {
+  /** Connects as a test observer: it publishes notices and reads acks, bridge and tracker in one. */
+  static async connect(broker: MosquittoBroker): Promise<PlatformSide> {
+    const client = await mqtt.connectAsync(broker.url, {
+      ...broker.credentials('observer'),
       clientId: `platform-${randomUUID()}`,
       protocolVersion: 5,
       reconnectPeriod: 200,

@@ -56,7 +56,7 @@ let platform: PlatformSide;
 before(async () => {
   broker = await startMosquitto();
   relay = await HoldableRelay.start(broker.port);
-  platform = await PlatformSide.connect(broker.url);
+  platform = await PlatformSide.connect(broker);
 });
 
 after(async () => {
@@ -70,6 +70,7 @@ test('comes back after a clean disconnect that was cut short while a report awai
   const client = new VehicleClient({
     vehicleId,
     url: `mqtt://127.0.0.1:${relay.port}`,
+    brokerLogin: broker.credentials('router'),
     trustedKeys: signer.trustedKeys,
     store: new MemoryNoticeStore(),
     reconnect: { initialMs: 50, maxMs: 200 },

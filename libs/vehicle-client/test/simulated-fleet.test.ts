@@ -10,7 +10,7 @@ const signer = testSigner();
 
 before(async () => {
   broker = await startMosquitto();
-  platform = await PlatformSide.connect(broker.url);
+  platform = await PlatformSide.connect(broker);
 });
 
 after(async () => {
@@ -26,6 +26,7 @@ test('a fleet with tunnels shows each notice to each car once and reports every 
   const fleet = new SimulatedFleet({
     vehicles: ids.map((vehicleId) => ({ vehicleId })),
     url: broker.url,
+    brokerLogin: broker.credentials('router'),
     trustedKeys: signer.trustedKeys,
     stepMs: [10, 50],
     failureRate: 0.2,

@@ -23,7 +23,7 @@ before(async () => {
   const tlsPort = await freePort();
   broker = await startMosquitto({ config: mtlsListenerConfig(tlsPort) });
   tlsUrl = `mqtts://127.0.0.1:${tlsPort}`;
-  platform = await PlatformSide.connect(broker.url);
+  platform = await PlatformSide.connect(broker);
 });
 
 after(async () => {

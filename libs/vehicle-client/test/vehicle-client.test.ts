@@ -37,7 +37,7 @@ const clients: VehicleClient[] = [];
 
 before(async () => {
   broker = await startMosquitto();
-  platform = await PlatformSide.connect(broker.url);
+  platform = await PlatformSide.connect(broker);
   dir = await mkdtemp(join(tmpdir(), 'roadcast-vehicle-client-'));
 });
 
@@ -68,6 +68,8 @@ async function startVehicle(
   const client = new VehicleClient({
     vehicleId: id,
     url: broker.url,
+    // Straight to the broker, the vehicle logs in as the router would.
+    brokerLogin: broker.credentials('router'),
     trustedKeys: signer.trustedKeys,
     store,
     reconnect: { initialMs: 50, maxMs: 200 },

@@ -10,6 +10,8 @@ import mqtt, { type MqttClient } from 'mqtt';
  */
 export interface PublishRateOptions {
   url: string;
+  /** The bridge's login on brokers that require one. */
+  credentials?: { username: string; password: string };
   clients: number;
   /** Publishes each client keeps waiting for PUBACK. */
   window: number;
@@ -35,8 +37,13 @@ export interface PublishRateResult {
   latenciesMs: number[];
 }
 
-function connectClient(url: string, index: number): Promise<MqttClient> {
+function connectClient(
+  url: string,
+  index: number,
+  credentials: PublishRateOptions['credentials'],
+): Promise<MqttClient> {
   return mqtt.connectAsync(url, {
+    ...credentials,
     protocolVersion: 5,
     clientId: `bench-publisher-${index}-${randomBytes(3).toString('hex')}`,
     clean: true,
@@ -49,7 +56,9 @@ export async function measurePublishRate(options: PublishRateOptions): Promise<P
   const topics = options.topics ?? 1000;
   const payload = randomBytes(options.payloadBytes);
   const clients = await Promise.all(
-    Array.from({ length: options.clients }, (_, i) => connectClient(options.url, i)),
+    Array.from({ length: options.clients }, (_, i) =>
+      connectClient(options.url, i, options.credentials),
+    ),
   );
   let phase: 'warmup' | 'measure' | 'stop' = 'warmup';
   let acknowledged = 0;

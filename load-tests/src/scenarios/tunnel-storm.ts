@@ -184,6 +184,7 @@ async function directStorm(
   const keyPair = generateSigningKeyPair('bench-storm');
   const key = loadSigningKey(keyPair.privateKeyPem, keyPair.keyId);
   const counter = await mqtt.connectAsync(broker.url, {
+    ...broker.credentials('tracker'),
     clientId: 'bench-storm-acks',
     clean: true,
   });
@@ -222,7 +223,10 @@ async function directStorm(
     const campaignId = randomUUID();
     const issuedAt = new Date();
     const expiresAt = new Date(issuedAt.getTime() + 86_400_000).toISOString();
-    const publisher = await mqtt.connectAsync(broker.url, { clientId: 'bench-storm-publisher' });
+    const publisher = await mqtt.connectAsync(broker.url, {
+      ...broker.credentials('bridge'),
+      clientId: 'bench-storm-publisher',
+    });
     await Promise.all(
       identities.map(({ vehicleId }) => {
         const [notice] = signNoticeBatch(

@@ -3,6 +3,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { IngestReply } from '@roadcast/contracts';
 import { CampaignError, createCampaign, type PipelineDeps } from '@roadcast/campaigns';
+import type { BrokerCredentials } from '../broker-credentials.js';
 import { parseIngestMessage } from './ingest-reply.js';
 
 export interface CampaignIngestOptions {
@@ -11,6 +12,8 @@ export interface CampaignIngestOptions {
   /** Where answers go when a request names no reply topic. */
   defaultReplyTopic: string;
   clientId: string;
+  /** The bridge's identity on the core broker; overrides credentials in the URL. */
+  credentials?: BrokerCredentials;
   pipeline: PipelineDeps;
   logger: Logger;
   /** Session kept by the core broker while the bridge is away (seconds). */
@@ -34,6 +37,7 @@ export function startCampaignIngest(options: CampaignIngestOptions): CampaignIng
   const client = mqtt.connect(options.url, {
     protocolVersion: 5,
     clientId: options.clientId,
+    ...options.credentials,
     clean: false,
     properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 7 * 24 * 3600 },
     reconnectPeriod: 1_000,

@@ -7,10 +7,11 @@ import { Redis } from 'ioredis';
 import { createDb, type Db } from '@roadcast/db';
 import { createLogger, createMetricsRegistry } from '@roadcast/observability';
 import { TokenBucket } from '@roadcast/policy';
-import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import { EdgeTopology, PresenceStore, PresenceWriter, StickyAssignments } from '@roadcast/routing';
 import {
   createTestDatabase,
   getTestPki,
+  platformCredentials,
   startMosquitto,
   uniquePrefix,
   type MosquittoBroker,
@@ -30,6 +31,8 @@ export interface RouterHarness {
   redis: Redis;
   prefix: string;
   brokers: MosquittoBroker[];
+  /** Reads presence as the bridge and the tracker do. */
+  presence: PresenceStore;
   ctx: RouterContext;
   router: VehicleRouter;
   drain: DrainController;
@@ -45,19 +48,31 @@ export interface RouterHarness {
 }
 
 export async function startRouterHarness(
-  options: { brokers?: number; policy?: unknown; tlsFiles?: TlsFiles } = {},
+  options: {
+    brokers?: number;
+    policy?: unknown;
+    tlsFiles?: TlsFiles;
+    /** A Redis of the test's own, e.g. one it takes away. */
+    redisUrl?: string;
+  } = {},
 ): Promise<RouterHarness> {
   const database = await createTestDatabase({ label: 'router' });
   const db = createDb(database.url, { poolSize: 4 });
-  const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', {
-    maxRetriesPerRequest: 2,
-  });
+  const redis = new Redis(
+    options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    { maxRetriesPerRequest: 2 },
+  );
+  redis.on('error', () => undefined);
+  await redis.ping();
   const prefix = uniquePrefix('router');
   const brokers = await Promise.all(
     Array.from({ length: options.brokers ?? 2 }, (_, i) =>
       startMosquitto({ id: `edge-${i + 1}`, persistence: false }),
     ),
   );
+  // The router's own identity on the brokers, as ROUTER_BROKER_* settings give it.
+  const { username, password } = platformCredentials().router;
+  const routerIdentity = { username, password: Buffer.from(password) };
   await db.pool.query(`INSERT INTO edge_pools (id, name) VALUES ('pool-a', 'pool-a')`);
   for (const broker of brokers) {
     await db.pool.query(`INSERT INTO edge_brokers (id, pool_id, url) VALUES ($1, 'pool-a', $2)`, [
@@ -83,8 +98,21 @@ export async function startRouterHarness(
   const metrics = createRouterMetrics(createMetricsRegistry('router'));
   const topology = new EdgeTopology(db);
   await topology.refresh();
-  const sticky = new StickyAssignments({ db, redis, prefix, topology });
+  const sticky = new StickyAssignments({
+    db,
+    redis,
+    prefix,
+    topology,
+    onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
+  });
   const presence = new PresenceStore({ redis, prefix });
+  const presenceWriter = new PresenceWriter({
+    store: presence,
+    routerId: 'router-test',
+    retryMs: 200,
+    isConnected: () => redis.status === 'ready',
+    onQueued: (waiting) => metrics.presenceQueued.set(waiting),
+  });
   const policy = new PolicyState();
   const policySource = new PolicySource({ db, state: policy, logger, metrics });
   await policySource.poll();
@@ -98,11 +126,11 @@ export async function startRouterHarness(
     gate,
     topology,
     sticky,
-    presence,
+    presence: presenceWriter,
     health: new BrokerHealth(5_000),
     throttle: { up: new TokenBucket(0, 1), down: new TokenBucket(0, 1) },
     identity: { source: 'cn', idPattern: /^[A-HJ-NPR-Z0-9]{17}$/ },
-    broker: { connectTimeoutMs: 2_000 },
+    broker: { connectTimeoutMs: 2_000, ...routerIdentity },
     isStopping: () => stopping,
   };
   const pki = getTestPki();
@@ -129,6 +157,7 @@ export async function startRouterHarness(
     redis,
     prefix,
     brokers,
+    presence,
     ctx,
     router,
     drain,
@@ -148,6 +177,7 @@ export async function startRouterHarness(
       stopping = true;
       await router.stop(1_000);
       gate.close();
+      await presenceWriter.close();
       await sticky.close();
       let cursor = '0';
       do {

@@ -16,6 +16,9 @@ export interface EdgeAckConnectionOptions {
   /** `mqtt://host:port` of the edge broker on the private network. */
   url: string;
   clientId: string;
+  /** The tracker's identity on edge brokers. */
+  username?: string;
+  password?: Buffer;
   /** Full filter, e.g. `$share/tracker/vehicles/+/ota/acks`. */
   filter: string;
   sessionExpirySeconds: number;
@@ -101,6 +104,8 @@ export class EdgeAckConnection {
             protocolVersion: 5,
             clean: false,
             clientId: this.options.clientId,
+            ...(this.options.username === undefined ? {} : { username: this.options.username }),
+            ...(this.options.password === undefined ? {} : { password: this.options.password }),
             keepalive: this.options.keepaliveSeconds ?? 30,
             properties: {
               sessionExpiryInterval: this.options.sessionExpirySeconds,

@@ -5,6 +5,8 @@ import { EdgeAckConnection, type IncomingAck } from './edge-ack-connection.js';
 export interface EdgeConsumersOptions {
   topology: EdgeTopology;
   instanceId: string;
+  /** The tracker's identity on edge brokers. */
+  credentials?: { username: string; password?: Buffer };
   shareGroup: string;
   ackFilter: string;
   connectionsPerBroker: number;
@@ -77,6 +79,7 @@ export class EdgeConsumers {
           brokerId: id,
           url,
           clientId: `roadcast-${this.options.instanceId}-${id}-${slot}`.slice(0, 64),
+          ...this.options.credentials,
           filter: `$share/${this.options.shareGroup}/${this.options.ackFilter}`,
           sessionExpirySeconds: this.options.sessionExpirySeconds,
           receiveMaximum: this.options.receiveMaximum,

@@ -43,19 +43,23 @@ export class PresenceFollower {
   }
 
   async start(): Promise<void> {
+    // '$': events before the group existed are covered by the retry timer, not replayed.
+    await this.createGroup('$');
+    this.loop = this.run();
+  }
+
+  private async createGroup(from: '$' | '0'): Promise<void> {
     try {
-      // '$': events before the group existed are covered by the retry timer, not replayed.
       await this.options.redis.xgroup(
         'CREATE',
         this.options.stream,
         this.options.group,
-        '$',
+        from,
         'MKSTREAM',
       );
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
     }
-    this.loop = this.run();
   }
 
   async close(): Promise<void> {
@@ -76,6 +80,10 @@ export class PresenceFollower {
         if (this.stopped) return;
         this.options.logger.warn({ err }, 'presence events not read; retrying');
         await new Promise((resolve) => setTimeout(resolve, 1_000));
+        // A Redis that came back without its data has lost the stream and the group; every
+        // event in the new stream is one this tracker has not seen.
+        if (String((err as Error).message).includes('NOGROUP'))
+          await this.createGroup('0').catch(() => undefined);
       }
     }
   }

@@ -37,7 +37,7 @@ export async function retryUnacknowledged(options: RetrySweepOptions): Promise<n
     [options.delayMs, options.maxAttempts, options.limit ?? 5_000],
   );
   if (candidates.length === 0) return 0;
-  const online = await options.presence.getMany(candidates.map((c) => c.vehicleId));
+  const online = await options.presence.brokersOf(candidates.map((c) => c.vehicleId));
   const connected = candidates.filter((c) => online.has(c.vehicleId));
   if (connected.length === 0) return 0;
   // Only rows still unacknowledged are re-sent; an ack may have landed meanwhile.

@@ -25,6 +25,28 @@ export const BridgeSettings = Type.Object({
     'mqtt://127.0.0.1:18830',
     ['mqtt', 'mqtts'],
   ),
+  CORE_BROKER_USERNAME: Type.String({
+    description:
+      'User name of the ingest session on the core broker, sent with CORE_BROKER_PASSWORD_FILE',
+    default: 'roadcast-bridge',
+    minLength: 1,
+    maxLength: 256,
+  }),
+  CORE_BROKER_PASSWORD_FILE: Type.String({
+    description:
+      'File holding the password of the ingest session on the core broker; empty: credentials from CORE_BROKER_URL, if any',
+    default: '',
+  }),
+  BRIDGE_EDGE_USERNAME: Type.String({
+    description: 'User name the bridge presents to edge brokers',
+    default: 'roadcast-bridge',
+    minLength: 1,
+    maxLength: 256,
+  }),
+  BRIDGE_EDGE_PASSWORD_FILE: Type.String({
+    description: 'File holding the password the bridge presents to edge brokers; empty sends none',
+    default: '',
+  }),
   INGEST_TOPIC: Type.String({
     description:
       'Core broker topic of campaign requests (subscribed with QoS 1, persistent session)',

@@ -62,9 +62,29 @@ export const RouterSettings = Type.Object({
     default: 10_000,
     minimum: 0,
   }),
+  ROUTER_BROKER_USERNAME: Type.String({
+    description:
+      "User name of every vehicle session the router opens on an edge broker (the vehicle's id is the client id); empty sends the vehicle id instead",
+    default: 'roadcast-router',
+    maxLength: 256,
+  }),
   ROUTER_BROKER_PASSWORD_FILE: Type.String({
     description: 'File holding the password the router presents to edge brokers; empty sends none',
     default: '',
+  }),
+  ROUTER_REDIS_TIMEOUT_MS: Type.Integer({
+    description:
+      'A Redis lookup slower than this counts as an outage: the vehicle is routed from Postgres, or by rendezvous hashing when Postgres is away too',
+    default: 250,
+    minimum: 10,
+    maximum: 10_000,
+  }),
+  ROUTER_PRESENCE_QUEUE_MAX: Type.Integer({
+    description:
+      'Vehicles whose presence change may wait for Redis during an outage (the latest per vehicle); beyond it the oldest is dropped',
+    default: 100_000,
+    minimum: 1,
+    maximum: 10_000_000,
   }),
   ROUTER_TLS_SESSION_TIMEOUT_S: Type.Integer({
     description:
@@ -73,8 +93,14 @@ export const RouterSettings = Type.Object({
     minimum: 1,
     maximum: 86_400,
   }),
+  ROUTER_TLS_TICKET_KEY_FILE: Type.String({
+    description:
+      'File holding the session-ticket secret shared by all router replicas (base64 of 48 random bytes, e.g. openssl rand -base64 48), so a vehicle resumes its TLS session on any replica; rotated by replacing the file; empty keeps random keys per process',
+    default: '',
+  }),
   ROUTER_TLS_RELOAD_MS: Type.Integer({
-    description: 'How often certificate, key, CA and CRL files are checked for changes',
+    description:
+      'How often certificate, key, CA, CRL and ticket key files are checked for changes; a changed CRL also ends open sessions it revokes',
     default: 60_000,
     minimum: 1_000,
   }),

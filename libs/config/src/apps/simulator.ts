@@ -12,6 +12,17 @@ export const SimulatorSettings = Type.Object({
     'mqtts://127.0.0.1:8883',
     ['mqtts', 'mqtt'],
   ),
+  SIMULATOR_BROKER_USERNAME: Type.String({
+    description:
+      'With a plain mqtt:// URL (vehicles straight to an edge broker): the user name they present, as the router does',
+    default: 'roadcast-router',
+    minLength: 1,
+  }),
+  SIMULATOR_BROKER_PASSWORD_FILE: Type.String({
+    description:
+      'With a plain mqtt:// URL: file holding the password of that user name; empty sends the vehicle id and no password',
+    default: '',
+  }),
   SIMULATOR_API_URL: url(
     'The REST API, for registering vehicles and creating campaigns',
     'http://127.0.0.1:3000',

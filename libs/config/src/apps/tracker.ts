@@ -17,6 +17,16 @@ export const TrackerSettings = Type.Object({
     default: 'tracker-0',
     pattern: '^[A-Za-z0-9_-]{1,48}$',
   }),
+  TRACKER_EDGE_USERNAME: Type.String({
+    description: 'User name the tracker presents to edge brokers',
+    default: 'roadcast-tracker',
+    minLength: 1,
+    maxLength: 256,
+  }),
+  TRACKER_EDGE_PASSWORD_FILE: Type.String({
+    description: 'File holding the password the tracker presents to edge brokers; empty sends none',
+    default: '',
+  }),
   TRACKER_SHARE_GROUP: Type.String({
     description:
       'Shared subscription group on the edge brokers; trackers in one group split the acks',

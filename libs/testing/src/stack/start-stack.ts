@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -13,11 +12,17 @@ import {
   type StackPorts,
 } from './stack-options.js';
 import { ensureSigningKey, type StackSigningKey } from './signing-key-files.js';
+import {
+  newPlatformCredentials,
+  platformCredentials,
+  writePasswordFiles,
+  type BrokerIdentity,
+  type PlatformCredentials,
+} from '../broker-credentials.js';
 import { startMosquitto, type MosquittoBroker } from '../mosquitto.js';
 import { createTestDatabase } from '../test-database.js';
 import { freePort, uniquePrefix } from '../ids.js';
-import { getTestPki } from '../test-pki.js';
-import { createFleetPki } from '@roadcast/pki';
+import { localAdminKey, localPki, testPki } from './stack-files.js';
 import { migrateWithCli } from '../migrate-cli.js';
 
 export interface StackOptions {
@@ -67,6 +72,10 @@ export interface Stack {
   pki: { dir: string; caFile: string; crlFile: string };
   signing: StackSigningKey;
   coreBroker: MosquittoBroker;
+  /** What each identity connects to the brokers with; the apps read theirs from files. */
+  brokerCredentials: PlatformCredentials;
+  /** Each identity's password in a file, as `*_PASSWORD_FILE` settings take it. */
+  brokerPasswordFiles: Record<BrokerIdentity, string>;
   /** Edge brokers by id (`<pool>-<n>`). */
   brokers: Map<string, StackBroker>;
   apps: Map<AppName, AppProcess>;
@@ -110,7 +119,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const redisPrefix = local ? 'roadcast' : uniquePrefix(options.label);
 
     // Certificates and keys.
-    const pki = local ? await localPki(join(dataDir, 'pki')) : await testPki();
+    const pki = local ? await localPki(join(dataDir, 'pki')) : await testPki(dataDir);
     const signing = await ensureSigningKey(
       join(dataDir, 'signing'),
       local ? 'dev-1' : `test-${options.label}`,
@@ -119,7 +128,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ? await localAdminKey(join(dataDir, 'admin-key'))
       : randomBytes(32).toString('base64url');
 
-    // Brokers.
+    // Brokers, which admit the platform's identities only.
+    const brokerCredentials = local ? newPlatformCredentials() : platformCredentials();
+    const secretsDir = join(dataDir, 'secrets');
+    await mkdir(secretsDir, { recursive: true, mode: 0o700 });
+    const passwordFiles = writePasswordFiles(secretsDir, brokerCredentials);
     const ports = local ? LOCAL_PORTS : await freePorts(pools);
     let portIndex = 0;
     const nextPort = () => {
@@ -130,15 +143,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const brokerDir = (id: string) => (local ? join(dataDir, 'brokers', id) : undefined);
     const coreBroker = await startMosquitto({
       id: 'core',
+      role: 'core',
       port: nextPort(),
       dataDir: brokerDir('core'),
+      credentials: brokerCredentials,
     });
     cleanups.push(() => coreBroker.stop());
     const brokers = new Map<string, StackBroker>();
     for (const pool of pools) {
       for (let n = 1; n <= pool.brokers; n += 1) {
         const id = `${pool.id}-${n}`;
-        const broker = await startMosquitto({ id, port: nextPort(), dataDir: brokerDir(id) });
+        const broker = await startMosquitto({
+          id,
+          port: nextPort(),
+          dataDir: brokerDir(id),
+          credentials: brokerCredentials,
+        });
         cleanups.push(() => broker.stop());
         brokers.set(id, { id, poolId: pool.id, broker });
       }
@@ -161,10 +181,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const appEnv: Record<AppName, Record<string, string>> = {
       api: { API_HOST: '127.0.0.1', API_PORT: String(ports.api), ADMIN_API_KEY: adminKey },
-      tracker: { TRACKER_ADMIN_PORT: String(ports.trackerAdmin) },
-      bridge: { BRIDGE_ADMIN_PORT: String(ports.bridgeAdmin) },
+      tracker: {
+        TRACKER_ADMIN_PORT: String(ports.trackerAdmin),
+        TRACKER_EDGE_PASSWORD_FILE: passwordFiles.tracker,
+      },
+      bridge: {
+        BRIDGE_ADMIN_PORT: String(ports.bridgeAdmin),
+        BRIDGE_EDGE_PASSWORD_FILE: passwordFiles.bridge,
+        CORE_BROKER_PASSWORD_FILE: passwordFiles.bridge,
+      },
       router: {
         ROUTER_ID: `router-${options.label}`,
+        ROUTER_BROKER_PASSWORD_FILE: passwordFiles.router,
+        ROUTER_TLS_TICKET_KEY_FILE: pki.ticketKeyFile,
         ROUTER_TLS_PORT: String(ports.routerTls),
         ROUTER_ADMIN_PORT: String(ports.routerAdmin),
         TLS_CERT_FILE: pki.routerCertFile,
@@ -250,6 +279,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       pki: { dir: pki.dir, caFile: pki.caFile, crlFile: pki.crlFile },
       signing,
       coreBroker,
+      brokerCredentials,
+      brokerPasswordFiles: passwordFiles,
       brokers,
       apps,
       logDir,
@@ -282,45 +313,6 @@ async function freePorts(pools: PoolSpec[]): Promise<StackPorts> {
     trackerAdmin: await freePort(),
     brokers,
   };
-}
-
-interface PkiFiles {
-  dir: string;
-  caFile: string;
-  crlFile: string;
-  routerCertFile: string;
-  routerKeyFile: string;
-}
-
-async function testPki(): Promise<PkiFiles> {
-  const pki = await getTestPki();
-  return {
-    dir: pki.dir,
-    caFile: pki.caFile,
-    crlFile: pki.crlFile,
-    routerCertFile: pki.routerCertFile,
-    routerKeyFile: pki.routerKeyFile,
-  };
-}
-
-async function localPki(dir: string): Promise<PkiFiles> {
-  if (!existsSync(join(dir, 'ca.crt'))) await createFleetPki(dir, { count: 10 });
-  return {
-    dir,
-    caFile: join(dir, 'ca.crt'),
-    crlFile: join(dir, 'crl.pem'),
-    routerCertFile: join(dir, 'router.crt'),
-    routerKeyFile: join(dir, 'router.key'),
-  };
-}
-
-/** The development admin key survives restarts so scripts and browsers keep working. */
-async function localAdminKey(file: string): Promise<string> {
-  const existing = await readFile(file, 'utf8').catch(() => '');
-  if (existing.trim().length >= 32) return existing.trim();
-  const key = randomBytes(32).toString('base64url');
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  return key;
 }
 
 /** Edge pools and brokers as the apps read them: rows in `edge_pools` and `edge_brokers`. */

@@ -33,6 +33,8 @@ export interface SimulatedFleetOptions {
   trustedKeys: ReadonlyMap<string, KeyObject | string>;
   /** Keys whose legacy per-notice format the vehicles still accept (none by default). */
   legacyKeyIds?: ReadonlySet<string>;
+  /** Straight to a broker that checks passwords: see `VehicleClientOptions.brokerLogin`. */
+  brokerLogin?: { username: string; password: string };
   protocolVersion?: 4 | 5;
   /** Per-vehicle notice stores are files here; in memory when omitted. */
   storeDir?: string;
@@ -92,6 +94,7 @@ export class SimulatedFleet {
         store,
         protocolVersion: options.protocolVersion ?? 5,
         ...(identity.tls ? { tls: identity.tls } : {}),
+        ...(options.brokerLogin ? { brokerLogin: options.brokerLogin } : {}),
         ...(options.installedVersion ? { installedVersion: () => options.installedVersion } : {}),
         reconnect: { initialMs: 500, maxMs: 10_000, random: this.random },
       });
