@@ -1,26 +1,32 @@
 import fp from 'fastify-plugin';
 import { Type } from '@sinclair/typebox';
+import type { Dependency } from '../services/dependency-errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Dependencies a route's change needs to the end (e.g. an enqueue after the commit):
+     * each is probed before the handler runs, and one that does not answer makes the answer
+     * 503 before anything is stored.
+     */
+    requires?: Dependency[];
+  }
+}
 
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
   checks: Type.Record(Type.String(), Type.String()),
 });
 
-async function check(probe: () => Promise<unknown>): Promise<string> {
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref()),
-    ]);
-    return 'ok';
-  } catch {
-    return 'failing';
-  }
-}
-
-/** Liveness, readiness (Postgres and Redis answer) and Prometheus metrics. */
+/** Liveness, readiness (Postgres and Redis answer), Prometheus metrics and route prechecks. */
 export default fp(
   async (app) => {
+    const health = app.deps.health;
+    app.addHook('preHandler', async (request) => {
+      for (const dependency of request.routeOptions.config.requires ?? []) {
+        await health.require(dependency);
+      }
+    });
     app.get(
       '/healthz',
       {
@@ -35,11 +41,9 @@ export default fp(
       '/readyz',
       { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
       async (_request, reply) => {
-        const checks = {
-          database: await check(() => app.deps.db.pool.query('SELECT 1')),
-          redis: await check(() => app.deps.redis.ping()),
-        };
+        const checks = await health.check();
         const ready = Object.values(checks).every((c) => c === 'ok');
+        if (!ready) reply.header('retry-after', health.retryAfterSeconds);
         return reply
           .status(ready ? 200 : 503)
           .send({ status: ready ? 'ready' : 'not ready', checks });

@@ -75,7 +75,10 @@ const routerPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         targetId: String(stored.version),
         details: { comment: stored.comment },
       });
-      await redis.publish(redisKeys.policyChanged(prefix), String(stored.version));
+      // Routers also poll for new versions: without Redis the change arrives a little later.
+      await redis
+        .publish(redisKeys.policyChanged(prefix), String(stored.version))
+        .catch((err: unknown) => request.log.warn({ err }, 'policy change not announced'));
       await appendEvent(redis, prefix, {
         type: 'policy.changed',
         at: new Date().toISOString(),

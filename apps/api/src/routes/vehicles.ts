@@ -87,7 +87,8 @@ const vehicleRoutes: FastifyPluginAsyncTypebox<{ bulkBodyLimitBytes: number }> =
   app.put(
     '/v1/vehicles/:id/pool',
     {
-      config: { minRole: 'operator' },
+      // The Redis copy of the assignment is overwritten too; a stale one would win for a day.
+      config: { minRole: 'operator', requires: ['redis'] },
       schema: {
         tags,
         summary: 'Pin or move a vehicle to an edge pool',
