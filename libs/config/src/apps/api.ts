@@ -110,7 +110,7 @@ export const ApiSettings = Type.Object({
   ),
   EVENTS_STREAM_BUFFER_BYTES: int(
     'Unsent bytes an event stream may queue for a client that does not read before it is dropped',
-    256 * 1024,
+    64 * 1024,
     4 * 1024,
     64 * 1024 * 1024,
   ),
