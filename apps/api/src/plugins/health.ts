@@ -14,11 +14,16 @@ declare module 'fastify' {
 }
 
 const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('not ready')]),
   checks: Type.Record(Type.String(), Type.String()),
 });
 
-/** Liveness, readiness (Postgres and Redis answer), Prometheus metrics and route prechecks. */
+/**
+ * Liveness, readiness, Prometheus metrics and route prechecks. Readiness reports both
+ * dependencies; only Postgres decides it: without Redis the API still serves most requests
+ * (and answers the others 503), so it stays in its Service as `degraded`, while without the
+ * database it could answer nothing else and is `not ready`.
+ */
 export default fp(
   async (app) => {
     const health = app.deps.health;
@@ -42,11 +47,10 @@ export default fp(
       { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
       async (_request, reply) => {
         const checks = await health.check();
-        const ready = Object.values(checks).every((c) => c === 'ok');
+        const ready = checks.database === 'ok';
         if (!ready) reply.header('retry-after', health.retryAfterSeconds);
-        return reply
-          .status(ready ? 200 : 503)
-          .send({ status: ready ? 'ready' : 'not ready', checks });
+        const status = !ready ? 'not ready' : checks.redis === 'ok' ? 'ready' : 'degraded';
+        return reply.status(ready ? 200 : 503).send({ status, checks });
       },
     );
     app.get(
