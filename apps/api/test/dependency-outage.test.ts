@@ -106,6 +106,13 @@ test('Redis down for 10 s: 503 with Retry-After where Redis is needed, never 500
     });
     note('create', create);
     assertUnavailable(create, 'redis', 'campaign create');
+    const upsert = await f.call(f.keys.operator, {
+      method: 'POST',
+      url: '/v1/vehicles',
+      payload: { vehicles: vehicles(2) },
+    });
+    note('upsert', upsert);
+    assert.equal(upsert.statusCode, 200, 'vehicles are stored; only the dashboard event is lost');
     const resume = await viewer('/v1/events?since=1-0');
     note('events', resume);
     assertUnavailable(resume, 'redis', 'event stream resume');
@@ -127,6 +134,7 @@ test('Redis down for 10 s: 503 with Retry-After where Redis is needed, never 500
   assert.ok(failed >= 20, `many requests failed (${failed})`);
   const outageLines = logs.count('dependency unavailable') + logs.count('dependency still');
   assert.ok(outageLines >= 1 && outageLines <= 3, `${outageLines} log lines for ${failed} 503s`);
+  assert.equal(logs.count('event not recorded') + logs.count('policy change not'), 0);
 
   await redis.start();
   await waitReady();

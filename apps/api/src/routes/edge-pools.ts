@@ -25,7 +25,7 @@ const edgePoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.deps.redis,
     app.deps.prefix,
     app.deps.presence,
-    app.deps.logger,
+    app.deps.health,
   );
 
   app.get(

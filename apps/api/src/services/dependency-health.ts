@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Dependency } from './dependency-errors.js';
+import { unavailableDependency, type Dependency } from './dependency-errors.js';
 
 /** A dependency outage as a coded error: the answer is 503 with Retry-After, naming it. */
 export class DependencyUnavailableError extends Error {
@@ -108,6 +108,17 @@ export class DependencyHealth {
       state.lastLogAt = now;
       state.failures = 0;
     }
+  }
+
+  /**
+   * A best-effort step (an announcement, a dashboard event) failed after the request's own
+   * work succeeded: an outage is noted like any other, at most once per interval in the log;
+   * any other failure is logged with `what`.
+   */
+  bestEffortFailed(err: unknown, what: string): void {
+    const dependency = unavailableDependency(err);
+    if (dependency) this.markDown(dependency, err, 0);
+    else this.options.logger.warn({ err }, what);
   }
 
   /** The dependency answered. */

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import type pg from 'pg';
 import type { EdgePool } from '@roadcast/contracts';
 import type { PresenceStore } from '@roadcast/routing';
 import { appendEvent, redisKeys } from '@roadcast/queue';
 import { ApiError } from '../errors.js';
+import type { DependencyHealth } from './dependency-health.js';
 
 type EdgeState = EdgePool['state'];
 
@@ -15,7 +15,7 @@ export class EdgeStore {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly presence: PresenceStore,
-    private readonly logger: Logger,
+    private readonly health: DependencyHealth,
   ) {}
 
   async list(): Promise<EdgePool[]> {
@@ -120,10 +120,7 @@ export class EdgeStore {
         data,
       });
     } catch (err) {
-      this.logger.warn(
-        { err: (err as Error).message, change: data },
-        'topology change not announced',
-      );
+      this.health.bestEffortFailed(err, 'topology change not announced');
     }
   }
 }
