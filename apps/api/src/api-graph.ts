@@ -53,11 +53,14 @@ export async function createApiGraph(
   options: ApiGraphOptions,
 ): Promise<{ deps: ApiDeps; close(): Promise<void> }> {
   const connectionTimeoutMs = options.databaseConnectTimeoutMs ?? 2_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const db = createDb(options.databaseUrl, {
     applicationName: 'roadcast-api',
     poolSize: 20,
     connectionTimeoutMs,
-    statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+    statementTimeoutMs,
+    // Ordinary requests only use pool.query, which discards a connection that timed out.
+    queryTimeoutMs: statementTimeoutMs + 1_000,
   });
   // Materializing a large campaign is one long statement; it gets a pool of its own so that
   // neither its timeout nor its connections are taken from ordinary requests.

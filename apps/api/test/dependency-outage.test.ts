@@ -29,7 +29,12 @@ before(async () => {
     {
       redisUrl: redis.url,
       databaseUrl: (url) => url.replace('127.0.0.1:5432', `127.0.0.1:${proxy.port}`),
-      graph: { logger: logs.logger, databaseConnectTimeoutMs: 500, redisCommandTimeoutMs: 300 },
+      graph: {
+        logger: logs.logger,
+        databaseConnectTimeoutMs: 500,
+        statementTimeoutMs: 1_000,
+        redisCommandTimeoutMs: 300,
+      },
     },
   );
   direct = new pg.Pool({ connectionString: f.database.url, max: 2 });
@@ -195,6 +200,23 @@ test('Postgres unreachable for 10 s: 503 naming the database, never 500; recover
     payload: { name: 'after-outage', role: 'viewer' },
   });
   assert.equal(fresh.statusCode, 201);
+});
+
+test('Postgres gone silent (connections left open, nothing answered): 503 instead of a hanging request', async () => {
+  proxy.silence();
+  try {
+    for (let i = 0; i < 4; i += 1) {
+      const list = await f.call(f.keys.viewer, { method: 'GET', url: '/v1/campaigns?limit=2' });
+      assertUnavailable(list, 'database', 'campaign list from a silent database');
+    }
+  } finally {
+    proxy.restore();
+  }
+  await waitReady();
+  assert.equal(
+    (await f.call(f.keys.viewer, { method: 'GET', url: '/v1/campaigns?limit=2' })).statusCode,
+    200,
+  );
 });
 
 test('a pool with every connection busy answers 503 within the connect timeout, then serves again', async () => {

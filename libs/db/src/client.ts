@@ -20,6 +20,11 @@ export interface DbOptions {
   connectionTimeoutMs?: number;
   /** Server-side limit of every statement on the pool's connections; default none. */
   statementTimeoutMs?: number;
+  /**
+   * Client-side limit of `pool.query` calls, for a server that stops answering without
+   * closing the connection (the connection is then discarded); default none.
+   */
+  queryTimeoutMs?: number;
 }
 
 // BIGINT ids and counters fit in a JS number for any realistic fleet; parse them as numbers.
@@ -35,6 +40,7 @@ export function createPool(connectionString: string, options: DbOptions = {}): p
       ? { connectionTimeoutMillis: options.connectionTimeoutMs }
       : {}),
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     // A peer that vanished without closing is found by the kernel instead of never.
     keepAlive: true,
   });

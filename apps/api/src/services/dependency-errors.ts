@@ -13,6 +13,7 @@ const PG_CONNECTION_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated',
   'Client has encountered a connection error',
+  'Query read timeout',
 ];
 
 // ioredis rejects commands with these when Redis is away: no connection and the command timed

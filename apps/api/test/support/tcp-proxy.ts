@@ -4,6 +4,11 @@ export interface TcpProxy {
   port: number;
   /** Ends every relayed connection and refuses new ones until restore(). */
   cut(): void;
+  /**
+   * Relays nothing more in either direction and answers no new connection, but closes
+   * nothing: a host that went silent. restore() then ends the stalled connections.
+   */
+  silence(): void;
   restore(): void;
   /**
    * Calls `hook` once, before relaying the first client chunk that contains `bytes`; the
@@ -20,10 +25,16 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let isCut = false;
+  let silent = false;
   let watch: { bytes: Buffer; hook: () => Promise<void> } | undefined;
   const server = createServer((client) => {
     if (isCut) {
       client.destroy();
+      return;
+    }
+    if (silent) {
+      sockets.add(client);
+      client.on('error', () => undefined);
       return;
     }
     const upstream = connect(target.port, target.host);
@@ -39,8 +50,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       s.on('error', end);
       s.on('close', end);
     }
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!silent) client.write(chunk);
+    });
     client.on('data', (chunk: Buffer) => {
+      if (silent) return;
       const w = watch;
       if (w && chunk.includes(w.bytes)) {
         watch = undefined;
@@ -65,7 +79,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const s of sockets) s.destroy();
       sockets.clear();
     },
+    silence() {
+      silent = true;
+    },
     restore() {
+      if (silent) for (const s of sockets) s.destroy();
+      sockets.clear();
+      silent = false;
       isCut = false;
     },
     beforeClientSends(bytes, hook) {
