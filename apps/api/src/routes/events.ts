@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { EventBatch } from '@roadcast/queue';
 import { ApiError, errorResponses } from '../errors.js';
-import type { EventFanout } from '../services/event-fanout.js';
+import type { EventFanout, StartingPoint } from '../services/event-fanout.js';
 import { COMMON_SECURITY_HEADERS } from '../plugins/security-headers.js';
 
 const STREAM_ID = '^\\d{1,20}-\\d{1,20}$';
@@ -21,7 +20,8 @@ function canonicalStreamId(id: string): string {
  * Server-sent events of campaign progress and fleet changes, read from the Redis stream
  * `${prefix}:events` by one reader per process and fanned out to every stream. Each event's
  * id is its stream id, so a client that reconnects with Last-Event-ID first gets what it
- * missed, then live events; quiet periods carry heartbeat comments.
+ * missed, then live events; a new client gets every event written after it connected. Quiet
+ * periods carry heartbeat comments.
  */
 const eventRoutes: FastifyPluginAsyncTypebox<{ fanout: EventFanout }> = async (app, options) => {
   const { fanout } = options;
@@ -55,10 +55,9 @@ const eventRoutes: FastifyPluginAsyncTypebox<{ fanout: EventFanout }> = async (a
       const afterId = given === undefined ? undefined : canonicalStreamId(given);
       const keyId = request.principal!.keyId;
       const release = fanout.reserve(keyId);
-      let firstPage: EventBatch | undefined;
+      let start: StartingPoint;
       try {
-        // Read before answering, so an unreachable Redis is still a coded 503.
-        if (afterId !== undefined) firstPage = await fanout.firstPage(afterId);
+        start = await fanout.startingPoint(afterId);
       } catch (err) {
         release();
         throw err;
@@ -73,12 +72,7 @@ const eventRoutes: FastifyPluginAsyncTypebox<{ fanout: EventFanout }> = async (a
         'x-request-id': String(request.id),
       });
       reply.raw.write('retry: 3000\n\n');
-      fanout.attach(
-        keyId,
-        reply.raw,
-        release,
-        afterId !== undefined && firstPage ? { afterId, firstPage } : undefined,
-      );
+      fanout.attach(keyId, reply.raw, release, start);
     },
   );
 };

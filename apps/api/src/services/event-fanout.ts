@@ -29,6 +29,12 @@ export interface EventFanoutOptions {
   blockMs?: number;
 }
 
+export interface StartingPoint {
+  /** The id after which the stream starts. */
+  from: string;
+  firstPage: EventBatch;
+}
+
 /** Entries per read, live or backlog. */
 const PAGE = 500;
 const HEARTBEAT = Buffer.from(': heartbeat\n\n');
@@ -42,9 +48,10 @@ const frameOf = ({ id, event }: StoredEvent): EventFrame => ({
 /**
  * The API process's one reader of the event stream: a single blocking XREAD loop on its own
  * Redis connection, fanned out in memory to every open `/v1/events` stream, so open streams
- * cost no Redis connections. A stream that resumes from an older id first reads its backlog
- * with XRANGE pages (on the shared client), while live events wait in its queue, then joins
- * the fan-out. Streams are capped per API key and per process; heartbeats come from one timer.
+ * cost no Redis connections. A new stream starts at a concrete id (the client's Last-Event-ID,
+ * or the newest event when it connects) and first reads what followed it with XRANGE pages
+ * on the shared client, while live events wait in its queue; then it joins the fan-out.
+ * Streams are capped per API key and per process; heartbeats come from one timer.
  */
 export class EventFanout {
   private readonly streams = new Set<EventStream>();
@@ -117,27 +124,34 @@ export class EventFanout {
     };
   }
 
-  /** The first backlog page after `afterId`, read before the answer starts. */
-  firstPage(afterId: string): Promise<EventBatch> {
-    return readEventRange(this.options.redis, this.options.prefix, afterId, PAGE);
+  /**
+   * Where a new stream starts: after `afterId` (a resuming client), else after the newest
+   * event now, so every event written after the client's answer began reaches it however far
+   * the shared reader is behind. Read before the answer starts, so an unreachable Redis is
+   * still a coded 503.
+   */
+  async startingPoint(afterId: string | undefined): Promise<StartingPoint> {
+    const { redis, prefix } = this.options;
+    const from = afterId ?? (await lastEventId(redis, prefix));
+    return { from, firstPage: await readEventRange(redis, prefix, from, PAGE) };
   }
 
   /**
-   * Starts streaming to `res` (headers already written) on a reserved slot. With `resume`,
-   * the backlog after its id is sent first, from `firstPage` on.
+   * Starts streaming to `res` (headers already written) on a reserved slot: the backlog after
+   * the starting point first, from its first page on, then live events.
    */
   attach(
     keyId: string,
     res: ServerResponse,
     release: () => void,
-    resume?: { afterId: string; firstPage: EventBatch },
+    start: StartingPoint,
   ): EventStream {
     const stream = new EventStream(
       keyId,
       res,
       this.options.bufferBytes,
       (ended, reason) => this.ended(ended, reason, release),
-      resume?.afterId,
+      start.from,
     );
     this.streams.add(stream);
     this.open.set(this.streams.size);
@@ -146,7 +160,7 @@ export class EventFanout {
       stream.end('closed');
       return stream;
     }
-    if (resume) void this.catchUp(stream, resume.firstPage);
+    void this.catchUp(stream, start.firstPage);
     return stream;
   }
 
