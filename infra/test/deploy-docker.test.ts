@@ -254,6 +254,15 @@ describe('docker-compose', () => {
     ]);
   });
 
+  it('gives the bulk workers a smaller CPU weight than the api and the routers', () => {
+    const weight = (name: string) => Number(services[name]?.cpu_shares ?? 1024);
+    for (const bulk of ['bridge', 'tracker']) {
+      for (const interactive of ['api', 'router-1', 'router-2']) {
+        assert.ok(weight(bulk) < weight(interactive), `${bulk} below ${interactive}`);
+      }
+    }
+  });
+
   it('keeps the edge brokers on an internal network that only the router, bridge and tracker join', () => {
     const networks = compose.networks as Record<string, Obj>;
     for (const name of EDGE) {

@@ -540,6 +540,40 @@ describe('Kubernetes manifests: apps match their code', () => {
   });
 });
 
+/** A CPU quantity ("2", "500m") in millicores. */
+const millicores = (q: string | number): number =>
+  String(q).endsWith('m') ? Number(String(q).slice(0, -1)) : Number(q) * 1000;
+
+describe('Kubernetes manifests: the api keeps its share of the CPU', () => {
+  const classOf = (app: App) => podSpec(appWorkload(app)).priorityClassName as string;
+  const resources = (app: App) => (podSpec(appWorkload(app)).containers[0] as Obj).resources;
+
+  it('the api and the router are scheduled before the bulk workers, which never preempt', () => {
+    const interactive = named('PriorityClass', 'roadcast-interactive');
+    const bulk = named('PriorityClass', 'roadcast-bulk');
+    assert.ok(interactive && bulk, 'both priority classes are defined');
+    assert.ok(interactive.value > bulk.value);
+    assert.equal(bulk.preemptionPolicy, 'Never');
+    assert.ok(!interactive.globalDefault && !bulk.globalDefault, 'other workloads are unaffected');
+    assert.equal(classOf('api'), 'roadcast-interactive');
+    assert.equal(classOf('router'), 'roadcast-interactive');
+    assert.equal(classOf('bridge'), 'roadcast-bulk');
+    assert.equal(classOf('tracker'), 'roadcast-bulk');
+  });
+
+  it('on a busy node the api weighs more than a bridge, and the bulk workers are capped', () => {
+    const api = resources('api');
+    for (const app of ['bridge', 'tracker'] as const) {
+      const r = resources(app);
+      assert.ok(
+        millicores(api.requests.cpu) > millicores(r.requests.cpu),
+        `api requests more CPU than ${app}`,
+      );
+      assert.ok(r.limits?.cpu, `${app} has a CPU limit`);
+    }
+  });
+});
+
 describe('Kubernetes manifests: hardening and images', () => {
   it('every pod runs as non-root with a read-only root filesystem, no privilege escalation and no capabilities', () => {
     for (const w of workloads) {

@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createDb } from '@roadcast/db';
-import { bullConnection, createPipelineQueues } from '@roadcast/queue';
+import { createDb, createPool } from '@roadcast/db';
+import { createPipelineQueues } from '@roadcast/queue';
 import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
 import { loadPublicKey } from '@roadcast/signing';
 import type { ApiDeps } from './api-deps.js';
+import { DependencyHealth } from './services/dependency-health.js';
 
 export interface ApiGraphOptions {
   databaseUrl: string;
@@ -17,6 +18,16 @@ export interface ApiGraphOptions {
   registry: Registry;
   /** Public signing keys by id: SPKI PEM text, or a path to a PEM file. */
   publicKeys?: ReadonlyMap<string, string>;
+  /** Longest wait for a database connection (default 2 s). */
+  databaseConnectTimeoutMs?: number;
+  /** Longest statement of an ordinary request (default 10 s). */
+  statementTimeoutMs?: number;
+  /** Longest statement of a campaign operation (default 10 min). */
+  campaignStatementTimeoutMs?: number;
+  /** Longest wait for a Redis command (default 1 s). */
+  redisCommandTimeoutMs?: number;
+  /** How long start-up waits for Redis (default 30 s). */
+  startTimeoutMs?: number;
 }
 
 /** Reads `keyId=path` pairs (comma separated) plus the configured key into PEM by key id. */
@@ -31,24 +42,63 @@ export function readPublicKeys(pairs: Array<[string, string]>): Map<string, stri
   return out;
 }
 
-/** The API's connections and stores; close() releases them after the server closed. */
+/**
+ * The API's connections and stores; close() releases them after the server closed. Every
+ * wait on a dependency is bounded, so an outage turns into prompt 503 answers rather than
+ * requests that hang: a connection from a pool within `databaseConnectTimeoutMs`, statements
+ * within their timeouts, Redis commands (queued while it reconnects) within
+ * `redisCommandTimeoutMs`. BullMQ's producers share the API's Redis client and its limits.
+ */
 export async function createApiGraph(
   options: ApiGraphOptions,
 ): Promise<{ deps: ApiDeps; close(): Promise<void> }> {
-  const db = createDb(options.databaseUrl, { applicationName: 'roadcast-api', poolSize: 20 });
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
-  redis.on('error', (err) => options.logger.warn({ err: err.message }, 'redis error'));
-  const queues = createPipelineQueues(bullConnection(options.redisUrl), options.prefix);
+  const connectionTimeoutMs = options.databaseConnectTimeoutMs ?? 2_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const db = createDb(options.databaseUrl, {
+    applicationName: 'roadcast-api',
+    poolSize: 20,
+    connectionTimeoutMs,
+    statementTimeoutMs,
+    // Ordinary requests only use pool.query, which discards a connection that timed out.
+    queryTimeoutMs: statementTimeoutMs + 1_000,
+  });
+  // Materializing a large campaign is one long statement; it gets a pool of its own so that
+  // neither its timeout nor its connections are taken from ordinary requests.
+  const campaignPool = createPool(options.databaseUrl, {
+    applicationName: 'roadcast-api-campaigns',
+    poolSize: 8,
+    connectionTimeoutMs,
+    statementTimeoutMs: options.campaignStatementTimeoutMs ?? 600_000,
+  });
+  const redis = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.redisCommandTimeoutMs ?? 1_000,
+    connectionName: `${options.prefix}:api`,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await whenReady(redis, options.startTimeoutMs ?? 30_000);
+  } catch (err) {
+    redis.disconnect();
+    await Promise.allSettled([db.close(), campaignPool.end()]);
+    throw err;
+  }
+  const queues = createPipelineQueues(redis, options.prefix);
   const topology = new EdgeTopology(db);
   await topology.refresh();
   const presence = new PresenceStore({ redis, prefix: options.prefix });
   const sticky = new StickyAssignments({ db, redis, prefix: options.prefix, topology });
+  const health = new DependencyHealth({
+    probes: { database: () => db.pool.query('SELECT 1'), redis: () => redis.ping() },
+    logger: options.logger,
+    registry: options.registry,
+  });
   const deps: ApiDeps = {
     db,
     redis,
     prefix: options.prefix,
     pipeline: {
-      pool: db.pool,
+      pool: campaignPool,
       queues,
       redis,
       prefix: options.prefix,
@@ -58,6 +108,7 @@ export async function createApiGraph(
     topology,
     presence,
     sticky,
+    health,
     registry: options.registry,
     logger: options.logger,
     publicKeys: options.publicKeys ?? new Map(),
@@ -65,10 +116,26 @@ export async function createApiGraph(
   return {
     deps,
     async close() {
+      health.close();
       await sticky.close();
       await queues.close();
       redis.disconnect();
-      await db.close();
+      await Promise.allSettled([db.close(), campaignPool.end()]);
     },
   };
+}
+
+function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', ready);
+      reject(new Error(`redis did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', ready);
+  });
 }

@@ -11,6 +11,7 @@ import healthPlugin from './plugins/health.js';
 import openapiPlugin from './plugins/openapi.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import requestMetricsPlugin from './plugins/request-metrics.js';
+import securityHeadersPlugin from './plugins/security-headers.js';
 import apiKeyRoutes from './routes/api-keys.js';
 import campaignRoutes from './routes/campaigns.js';
 import edgePoolRoutes from './routes/edge-pools.js';
@@ -18,6 +19,14 @@ import eventRoutes from './routes/events.js';
 import routerPolicyRoutes from './routes/router-policy.js';
 import signingKeyRoutes from './routes/signing-keys.js';
 import vehicleRoutes from './routes/vehicles.js';
+import { EventFanout } from './services/event-fanout.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The process's one reader of the event stream, fanned out to every SSE client. */
+    eventFanout: EventFanout;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -33,6 +42,8 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // request.ip is the client's address only behind proxies named here (rate limits use it).
+    trustProxy: options.trustedProxies.length > 0 ? options.trustedProxies : false,
     bodyLimit: 1024 * 1024,
     maxParamLength: 200,
     ajv: {
@@ -49,10 +60,17 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
     reply.header('x-request-id', String(request.id));
   });
   await app.register(depsPlugin, { deps });
+  await app.register(securityHeadersPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(openapiPlugin);
-  await app.register(authPlugin, options.adminApiKey ? { adminApiKey: options.adminApiKey } : {});
-  await app.register(rateLimitPlugin, { perSecond: options.rateLimitPerSecond });
+  await app.register(authPlugin, {
+    unauthenticatedPerSecond: options.unauthenticatedPerSecond,
+    ...(options.adminApiKey ? { adminApiKey: options.adminApiKey } : {}),
+  });
+  await app.register(rateLimitPlugin, {
+    perSecond: options.rateLimitPerSecond,
+    syncMs: options.rateLimitSyncMs,
+  });
   await app.register(auditPlugin);
   await app.register(requestMetricsPlugin);
   await app.register(healthPlugin);
@@ -62,7 +80,19 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
   await app.register(routerPolicyRoutes);
   await app.register(apiKeyRoutes);
   await app.register(signingKeyRoutes);
-  await app.register(eventRoutes, { heartbeatMs: options.eventsHeartbeatMs });
+  const fanout = new EventFanout({
+    redis: deps.redis,
+    prefix: deps.prefix,
+    logger: deps.logger,
+    registry: deps.registry,
+    heartbeatMs: options.eventsHeartbeatMs,
+    maxStreams: options.eventsMaxStreams,
+    maxStreamsPerKey: options.eventsMaxStreamsPerKey,
+    bufferBytes: options.eventsStreamBufferBytes,
+  });
+  app.decorate('eventFanout', fanout);
+  app.addHook('preClose', () => fanout.close());
+  await app.register(eventRoutes, { fanout });
   await app.register(dashboardPlugin);
   await app.ready();
   return app;

@@ -28,8 +28,11 @@ export const API_ERRORS = {
   ROADCAST_ERR_PAYLOAD_TOO_LARGE: 413,
   ROADCAST_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ROADCAST_ERR_RATE_LIMITED: 429,
+  ROADCAST_ERR_TOO_MANY_STREAMS: 429,
   ROADCAST_ERR_INTERNAL: 500,
   ROADCAST_ERR_UNAVAILABLE: 503,
+  ROADCAST_ERR_DEPENDENCY_UNAVAILABLE: 503,
+  ROADCAST_ERR_OVERLOADED: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
@@ -57,7 +60,7 @@ export function isApiErrorCode(code: unknown): code is ApiErrorCode {
 
 /** Response schemas for the error statuses a route can answer, each the coded error body. */
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorBody> {
-  const all = new Set([400, 401, 403, 429, 500, ...statuses]);
+  const all = new Set([400, 401, 403, 429, 500, 503, ...statuses]);
   return Object.fromEntries([...all].map((s) => [s, ErrorBody]));
 }
 

@@ -5,7 +5,7 @@ import { createLogger } from '@roadcast/observability';
 import { generateSigningKeyPair } from '@roadcast/signing';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@roadcast/testing';
 import type { ApiOptions } from '../src/api-deps.js';
-import { createApiGraph } from '../src/api-graph.js';
+import { createApiGraph, type ApiGraphOptions } from '../src/api-graph.js';
 import { buildApp } from '../src/app.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,18 +21,29 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
+export interface FixtureConnections {
+  /** The Redis the API talks to (default: the shared one). */
+  redisUrl?: string;
+  /** The database URL the API uses, from the test database's, e.g. through a proxy. */
+  databaseUrl?: (url: string) => string;
+  graph?: Partial<ApiGraphOptions>;
+}
+
 /** A real database and Redis prefix, the API built in process, and a key of each role. */
 export async function startApiFixture(
   label: string,
   overrides: Partial<ApiOptions> = {},
+  connections: FixtureConnections = {},
 ): Promise<ApiFixture> {
   const database = await createTestDatabase(label);
   const prefix = uniquePrefix(label);
-  const redis = new Redis(REDIS_URL);
+  const redisUrl = connections.redisUrl ?? REDIS_URL;
+  const redis = new Redis(redisUrl);
+  redis.on('error', () => undefined);
   const pair = generateSigningKeyPair('api-test');
   const graph = await createApiGraph({
-    databaseUrl: database.url,
-    redisUrl: REDIS_URL,
+    databaseUrl: connections.databaseUrl?.(database.url) ?? database.url,
+    redisUrl,
     prefix,
     fanoutBatchSize: 100,
     logger: createLogger({
@@ -41,12 +52,19 @@ export async function startApiFixture(
     }),
     registry: new Registry(),
     publicKeys: new Map([[pair.keyId, pair.publicKeyPem]]),
+    ...connections.graph,
   });
   const admin = `admin-${uniquePrefix('key')}-${'x'.repeat(16)}`;
   const app = await buildApp(graph.deps, {
     rateLimitPerSecond: 1_000,
+    unauthenticatedPerSecond: 1_000,
+    rateLimitSyncMs: 0,
     bulkBodyLimitBytes: 8 * 1024 * 1024,
     eventsHeartbeatMs: 200,
+    eventsMaxStreams: 2_000,
+    eventsMaxStreamsPerKey: 20,
+    eventsStreamBufferBytes: 256 * 1024,
+    trustedProxies: [],
     adminApiKey: admin,
     ...overrides,
   });

@@ -10,6 +10,7 @@ import type {
   DeliveryStateName,
   WaveProgress,
 } from '@roadcast/contracts';
+import { UUID_PATTERN } from '@roadcast/contracts';
 import { CAMPAIGN_COLUMNS, toCampaign, zeroCounts, type CampaignRow } from './campaign-row.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { CampaignError } from './errors.js';
@@ -105,12 +106,17 @@ export async function getCampaignDetail(
 }
 
 type CampaignCursor = [string, string];
+const UUID = new RegExp(UUID_PATTERN);
+// Exactly what listCampaigns encodes (an ISO time and a uuid), so Postgres never sees a value
+// it cannot cast: a tampered cursor is refused as invalid, not failed as an internal error.
 const isCampaignCursor = (v: unknown): v is CampaignCursor =>
   Array.isArray(v) &&
   v.length === 2 &&
   typeof v[0] === 'string' &&
   typeof v[1] === 'string' &&
-  !Number.isNaN(Date.parse(v[0]));
+  UUID.test(v[1]) &&
+  Date.parse(v[0]) >= 0 &&
+  new Date(Date.parse(v[0])).toISOString() === v[0];
 
 /** Newest first, optionally by status, with a cursor for the next page. */
 export async function listCampaigns(

@@ -9,6 +9,11 @@ export const ErrorBody = Type.Object(
     details: Type.Optional(
       Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
     ),
+    dependency: Type.Optional(
+      Type.Union([Type.Literal('database'), Type.Literal('redis')], {
+        description: 'The dependency that is unavailable (ROADCAST_ERR_DEPENDENCY_UNAVAILABLE)',
+      }),
+    ),
   },
   {},
 );

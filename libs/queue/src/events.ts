@@ -29,16 +29,39 @@ export async function appendEvent(
   return id ?? '';
 }
 
+export interface EventBatch {
+  events: StoredEvent[];
+  /** The id of the last entry read, parsed or not: where the next read continues. */
+  lastId: string | undefined;
+}
+
+type StreamEntries = Array<[string, string[]]>;
+
+function parseEntries(entries: StreamEntries): EventBatch {
+  const events: StoredEvent[] = [];
+  for (const [id, fields] of entries) {
+    const index = fields.indexOf('event');
+    const raw = index >= 0 ? fields[index + 1] : undefined;
+    if (raw === undefined) continue;
+    try {
+      events.push({ id, event: JSON.parse(raw) as RoadcastEvent });
+    } catch {
+      continue;
+    }
+  }
+  return { events, lastId: entries[entries.length - 1]?.[0] };
+}
+
 /**
  * Events after `afterId` ('$' for only new ones), waiting up to `blockMs` when there are none.
- * Entries that do not parse are skipped.
+ * Entries that do not parse are skipped, but `lastId` moves past them.
  */
-export async function readEvents(
+export async function readEventBatch(
   redis: Redis,
   prefix: string,
   afterId: string,
   options: { blockMs: number; count: number },
-): Promise<StoredEvent[]> {
+): Promise<EventBatch> {
   const reply = (await redis.xread(
     'COUNT',
     options.count,
@@ -47,22 +70,35 @@ export async function readEvents(
     'STREAMS',
     redisKeys.events(prefix),
     afterId,
-  )) as Array<[string, Array<[string, string[]]>]> | null;
-  if (!reply) return [];
-  const out: StoredEvent[] = [];
-  for (const [, entries] of reply) {
-    for (const [id, fields] of entries) {
-      const index = fields.indexOf('event');
-      const raw = index >= 0 ? fields[index + 1] : undefined;
-      if (raw === undefined) continue;
-      try {
-        out.push({ id, event: JSON.parse(raw) as RoadcastEvent });
-      } catch {
-        continue;
-      }
-    }
-  }
-  return out;
+  )) as Array<[string, StreamEntries]> | null;
+  return parseEntries(reply?.[0]?.[1] ?? []);
+}
+
+/** Events after `afterId`, without waiting: the backlog a resuming reader catches up on. */
+export async function readEventRange(
+  redis: Redis,
+  prefix: string,
+  afterId: string,
+  count: number,
+): Promise<EventBatch> {
+  const entries = (await redis.xrange(
+    redisKeys.events(prefix),
+    `(${afterId}`,
+    '+',
+    'COUNT',
+    count,
+  )) as StreamEntries;
+  return parseEntries(entries);
+}
+
+/** Events after `afterId` ('$' for only new ones), waiting up to `blockMs` when there are none. */
+export async function readEvents(
+  redis: Redis,
+  prefix: string,
+  afterId: string,
+  options: { blockMs: number; count: number },
+): Promise<StoredEvent[]> {
+  return (await readEventBatch(redis, prefix, afterId, options)).events;
 }
 
 /** The newest id in the stream, or '0' when it is empty. */

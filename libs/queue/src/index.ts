@@ -11,7 +11,10 @@ export {
   appendEvent,
   EVENT_STREAM_MAX_LENGTH,
   lastEventId,
+  readEventBatch,
+  readEventRange,
   readEvents,
+  type EventBatch,
   type StoredEvent,
 } from './events.js';
 export {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import pg from 'pg';
@@ -76,6 +78,20 @@ describe('startStack', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('runs the bulk workers at a lower scheduling priority than the api and the router, every thread', () => {
+    const pidOf = (name: string) => stack.apps.get(name as 'api')!.pid!;
+    // Field 19 (nice) of /proc/<pid>/task/<tid>/stat, counted after the command's parenthesis.
+    const threadNiceness = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).map((tid) =>
+        Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]),
+      );
+    for (const name of ['bridge', 'tracker']) {
+      assert.equal(getPriority(pidOf(name)), 10, name);
+      assert.deepEqual([...new Set(threadNiceness(pidOf(name)))], [10], `every ${name} thread`);
+    }
+    for (const name of ['api', 'router']) assert.equal(getPriority(pidOf(name)), 0, name);
   });
 
   it('kills an app with SIGKILL and starts it again', async () => {

@@ -2,6 +2,8 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '@roadcast/contracts';
 import { API_ERRORS, isApiErrorCode, type ApiErrorCode } from '../errors.js';
+import { unavailableDependency } from '../services/dependency-errors.js';
+import { DependencyUnavailableError } from '../services/dependency-health.js';
 
 const BY_STATUS: Record<number, ApiErrorCode> = {
   400: 'ROADCAST_ERR_VALIDATION',
@@ -30,11 +32,28 @@ function send(
 /**
  * One place that turns every failure into `{code, message, requestId}`: coded errors keep
  * their code and status, validation problems list their paths, and any 5xx says nothing
- * about what went wrong inside (it is logged with the request id instead).
+ * about what went wrong inside (it is logged with the request id instead). A dependency
+ * that is unavailable is a 503 with Retry-After naming it, counted and logged once per
+ * interval by the dependency health rather than once per request.
  */
 export default fp(
   async (app) => {
+    const health = app.deps.health;
     app.setErrorHandler((error: FastifyError & { details?: unknown }, request, reply) => {
+      const dependency =
+        error instanceof DependencyUnavailableError
+          ? error.dependency
+          : unavailableDependency(error);
+      if (dependency) {
+        health.reportFailure(dependency, error);
+        const unavailable = new DependencyUnavailableError(dependency);
+        reply.header('retry-after', health.retryAfterSeconds);
+        return send(reply, request, 503, {
+          code: unavailable.code,
+          message: unavailable.message,
+          dependency,
+        });
+      }
       const validation = error.validation;
       if (validation) {
         return send(reply, request, 400, {
@@ -47,7 +66,8 @@ export default fp(
         });
       }
       const code = (error as { code?: unknown }).code;
-      if (isApiErrorCode(code) && API_ERRORS[code] < 500) {
+      // Coded 5xx errors (an overloaded process) say nothing internal either.
+      if (isApiErrorCode(code) && (API_ERRORS[code] < 500 || API_ERRORS[code] === 503)) {
         const details = Array.isArray(error.details)
           ? (error.details as ErrorBody['details'])
           : undefined;
@@ -82,5 +102,5 @@ export default fp(
       }),
     );
   },
-  { name: 'roadcast-error-handler' },
+  { name: 'roadcast-error-handler', dependencies: ['roadcast-deps'] },
 );

@@ -1,26 +1,37 @@
 import fp from 'fastify-plugin';
 import { Type } from '@sinclair/typebox';
+import type { Dependency } from '../services/dependency-errors.js';
 
-const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
-  checks: Type.Record(Type.String(), Type.String()),
-});
-
-async function check(probe: () => Promise<unknown>): Promise<string> {
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref()),
-    ]);
-    return 'ok';
-  } catch {
-    return 'failing';
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Dependencies a route's change needs to the end (e.g. an enqueue after the commit):
+     * each is probed before the handler runs, and one that does not answer makes the answer
+     * 503 before anything is stored.
+     */
+    requires?: Dependency[];
   }
 }
 
-/** Liveness, readiness (Postgres and Redis answer) and Prometheus metrics. */
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('not ready')]),
+  checks: Type.Record(Type.String(), Type.String()),
+});
+
+/**
+ * Liveness, readiness, Prometheus metrics and route prechecks. Readiness reports both
+ * dependencies; only Postgres decides it: without Redis the API still serves most requests
+ * (and answers the others 503), so it stays in its Service as `degraded`, while without the
+ * database it could answer nothing else and is `not ready`.
+ */
 export default fp(
   async (app) => {
+    const health = app.deps.health;
+    app.addHook('preHandler', async (request) => {
+      for (const dependency of request.routeOptions.config.requires ?? []) {
+        await health.require(dependency);
+      }
+    });
     app.get(
       '/healthz',
       {
@@ -35,14 +46,11 @@ export default fp(
       '/readyz',
       { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
       async (_request, reply) => {
-        const checks = {
-          database: await check(() => app.deps.db.pool.query('SELECT 1')),
-          redis: await check(() => app.deps.redis.ping()),
-        };
-        const ready = Object.values(checks).every((c) => c === 'ok');
-        return reply
-          .status(ready ? 200 : 503)
-          .send({ status: ready ? 'ready' : 'not ready', checks });
+        const checks = await health.check();
+        const ready = checks.database === 'ok';
+        if (!ready) reply.header('retry-after', health.retryAfterSeconds);
+        const status = !ready ? 'not ready' : checks.redis === 'ok' ? 'ready' : 'degraded';
+        return reply.status(ready ? 200 : 503).send({ status, checks });
       },
     );
     app.get(

@@ -20,6 +20,8 @@ import {
   resumeCampaign,
 } from '@roadcast/campaigns';
 import { ApiError, errorResponses } from '../errors.js';
+import { unavailableDependency } from '../services/dependency-errors.js';
+import { DeferredStarts } from '../services/deferred-starts.js';
 import { StatusCache } from '../services/status-cache.js';
 
 const IdParams = Type.Object({ id: Uuid() });
@@ -35,10 +37,38 @@ const IdempotencyHeaders = Type.Object({
 });
 const tags = ['campaigns'];
 
-/** Campaigns: create (materializing every delivery), read progress, pause, resume, cancel. */
+/**
+ * Campaigns: create (materializing every delivery), read progress, pause, resume, cancel.
+ *
+ * Creating, resuming and cancelling end by enqueueing jobs in Redis after Postgres has
+ * committed, so they first check that Redis answers: during an outage they are 503 and
+ * nothing is stored. Should Redis go away between the commit and the enqueue, a created or
+ * resumed campaign is held paused (DeferredStarts) and answered as it is stored; it starts by
+ * itself once Redis is back.
+ */
 const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { pipeline } = app.deps;
+  const { pipeline, health } = app.deps;
   const statusCache = new StatusCache<CampaignDetail | undefined>(250);
+  const deferred = new DeferredStarts({ pipeline, health, logger: app.deps.logger });
+  app.addHook('onClose', () => deferred.close());
+
+  /**
+   * Runs a campaign change whose last step enqueues. When Redis went away after the commit,
+   * the stored campaign is held paused and its id comes back instead.
+   */
+  const startingCampaign = async <T>(
+    change: () => Promise<T>,
+    committed: () => Promise<string | undefined>,
+  ): Promise<{ done: T } | { deferred: string }> => {
+    try {
+      return { done: await change() };
+    } catch (err) {
+      if (unavailableDependency(err) !== 'redis') throw err;
+      const campaignId = await committed();
+      if (!campaignId || !(await deferred.defer(campaignId))) throw err;
+      return { deferred: campaignId };
+    }
+  };
 
   const detailOr404 = async (id: string) => {
     const detail = await getCampaignDetail(app.deps.db.pool, id);
@@ -46,10 +76,21 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return detail;
   };
 
+  /** The campaign this request stored, if it got as far as the commit. */
+  const createdByRequest = async (createdBy: string, requestId: string) => {
+    const { rows } = await pipeline.pool.query<{ id: string }>(
+      `SELECT id FROM campaigns WHERE created_by = $1 AND request_id = $2
+         AND created_at > now() - interval '1 hour'
+       ORDER BY created_at DESC LIMIT 1`,
+      [createdBy, requestId],
+    );
+    return rows[0]?.id;
+  };
+
   app.post(
     '/v1/campaigns',
     {
-      config: { minRole: 'operator' },
+      config: { minRole: 'operator', requires: ['redis'] },
       schema: {
         tags,
         summary: 'Create a campaign and materialize its deliveries',
@@ -61,11 +102,21 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const principal = request.principal!;
       const idempotencyKey = request.headers['idempotency-key'];
-      const { campaign, replayed } = await createCampaign(pipeline, request.body, {
-        createdBy: `key:${principal.keyId}`,
-        requestId: String(request.id),
-        ...(idempotencyKey ? { idempotencyKey } : {}),
-      });
+      const createdBy = `key:${principal.keyId}`;
+      const requestId = String(request.id);
+      const outcome = await startingCampaign(
+        () =>
+          createCampaign(pipeline, request.body, {
+            createdBy,
+            requestId,
+            ...(idempotencyKey ? { idempotencyKey } : {}),
+          }),
+        () => createdByRequest(createdBy, requestId),
+      );
+      const { campaign, replayed } =
+        'done' in outcome
+          ? outcome.done
+          : { campaign: await detailOr404(outcome.deferred), replayed: false };
       if (!replayed) {
         await request.audit({
           action: 'campaign.create',
@@ -133,7 +184,8 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       `/v1/campaigns/:id/${action}`,
       {
-        config: { minRole: 'operator' },
+        // Pausing needs Postgres only; resuming and cancelling end by enqueueing.
+        config: { minRole: 'operator', ...(action === 'pause' ? {} : { requires: ['redis'] }) },
         // The pause reason is optional, and so is a body carrying it.
         preValidation: async (request) => {
           if (action === 'pause' && request.body === undefined) request.body = {};
@@ -156,7 +208,10 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
           await pauseCampaign(pipeline, id, reason);
           details = { reason };
         } else if (action === 'resume') {
-          await resumeCampaign(pipeline, id);
+          await startingCampaign(
+            () => resumeCampaign(pipeline, id),
+            async () => id,
+          );
         } else {
           details = await cancelCampaign(pipeline, id);
         }

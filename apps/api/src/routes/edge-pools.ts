@@ -14,9 +14,19 @@ const tags = ['edge pools'];
 const PoolParams = Type.Object({ poolId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) });
 const BrokerParams = Type.Object({ brokerId: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) });
 
-/** Edge pools and brokers: health and connections, creation, weights, drain and undrain. */
+/**
+ * Edge pools and brokers: health and connections, creation, weights, drain and undrain.
+ * Changes need Redis (connection counts in the answer, announcements to routers), so during
+ * a Redis outage they are 503 before anything is stored.
+ */
 const edgePoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const store = new EdgeStore(app.deps.db.pool, app.deps.redis, app.deps.prefix, app.deps.presence);
+  const store = new EdgeStore(
+    app.deps.db.pool,
+    app.deps.redis,
+    app.deps.prefix,
+    app.deps.presence,
+    app.deps.health,
+  );
 
   app.get(
     '/v1/pools',
@@ -48,7 +58,7 @@ const edgePoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/pools',
     {
-      config: { minRole: 'admin' },
+      config: { minRole: 'admin', requires: ['redis'] },
       schema: {
         tags,
         summary: 'Create an edge pool',
@@ -72,7 +82,7 @@ const edgePoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/v1/pools/:poolId/brokers',
     {
-      config: { minRole: 'admin' },
+      config: { minRole: 'admin', requires: ['redis'] },
       schema: {
         tags,
         summary: 'Add an edge broker to a pool',
@@ -100,7 +110,7 @@ const edgePoolRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       url,
       {
-        config: { minRole: 'admin' },
+        config: { minRole: 'admin', requires: ['redis'] },
         schema: {
           tags,
           summary:

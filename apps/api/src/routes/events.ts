@@ -1,22 +1,30 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { lastEventId, readEvents } from '@roadcast/queue';
-import { errorResponses } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
+import type { EventFanout, StartingPoint } from '../services/event-fanout.js';
+import { COMMON_SECURITY_HEADERS } from '../plugins/security-headers.js';
 
 const STREAM_ID = '^\\d{1,20}-\\d{1,20}$';
+const MAX_ID_PART = 2n ** 64n - 1n;
+
+/** A client's resume id in Redis's canonical form, or a 400 when Redis could not take it. */
+function canonicalStreamId(id: string): string {
+  const [ms, seq] = id.split('-').map(BigInt) as [bigint, bigint];
+  if (ms >= MAX_ID_PART || seq > MAX_ID_PART) {
+    throw new ApiError('ROADCAST_ERR_VALIDATION', 'the event id is out of range');
+  }
+  return `${ms}-${seq}`;
+}
 
 /**
  * Server-sent events of campaign progress and fleet changes, read from the Redis stream
- * `${prefix}:events`. Each event's id is its stream id, so a client that reconnects with
- * Last-Event-ID continues where it left off; quiet periods carry heartbeat comments.
+ * `${prefix}:events` by one reader per process and fanned out to every stream. Each event's
+ * id is its stream id, so a client that reconnects with Last-Event-ID first gets what it
+ * missed, then live events; a new client gets every event written after it connected. Quiet
+ * periods carry heartbeat comments.
  */
-const eventRoutes: FastifyPluginAsyncTypebox<{ heartbeatMs: number }> = async (app, options) => {
-  const { redis, prefix } = app.deps;
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const end of open) end();
-  });
+const eventRoutes: FastifyPluginAsyncTypebox<{ fanout: EventFanout }> = async (app, options) => {
+  const { fanout } = options;
 
   app.get(
     '/v1/events',
@@ -36,26 +44,27 @@ const eventRoutes: FastifyPluginAsyncTypebox<{ heartbeatMs: number }> = async (a
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.String({ description: 'An event stream' }), ...errorResponses() },
+        response: {
+          200: Type.String({ description: 'An event stream' }),
+          ...errorResponses(),
+        },
       },
     },
     async (request, reply) => {
-      const resumeFrom = request.headers['last-event-id'] ?? request.query.since;
-      let last = resumeFrom ?? (await lastEventId(redis, prefix));
-      const conn = redis.duplicate();
-      conn.on('error', () => undefined);
-      let closed = false;
-      const end = () => {
-        if (closed) return;
-        closed = true;
-        open.delete(end);
-        conn.disconnect();
-        reply.raw.end();
-      };
-      open.add(end);
-      request.raw.on('close', end);
+      const given = request.headers['last-event-id'] ?? request.query.since;
+      const afterId = given === undefined ? undefined : canonicalStreamId(given);
+      const keyId = request.principal!.keyId;
+      const release = fanout.reserve(keyId);
+      let start: StartingPoint;
+      try {
+        start = await fanout.startingPoint(afterId);
+      } catch (err) {
+        release();
+        throw err;
+      }
       reply.hijack();
       reply.raw.writeHead(200, {
+        ...COMMON_SECURITY_HEADERS,
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         connection: 'keep-alive',
@@ -63,24 +72,7 @@ const eventRoutes: FastifyPluginAsyncTypebox<{ heartbeatMs: number }> = async (a
         'x-request-id': String(request.id),
       });
       reply.raw.write('retry: 3000\n\n');
-      while (!closed) {
-        try {
-          const events = await readEvents(conn, prefix, last, {
-            blockMs: options.heartbeatMs,
-            count: 200,
-          });
-          if (closed) break;
-          if (events.length === 0) reply.raw.write(': heartbeat\n\n');
-          for (const { id, event } of events) {
-            reply.raw.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-            last = id;
-          }
-        } catch (err) {
-          if (closed) break;
-          request.log.warn({ err: (err as Error).message }, 'event stream read failed; retrying');
-          await sleep(1_000);
-        }
-      }
+      fanout.attach(keyId, reply.raw, release, start);
     },
   );
 };

@@ -19,7 +19,7 @@ const toVersion = (r: PolicyRow) => ({ ...r, createdAt: r.createdAt.toISOString(
 
 /** Router policy: the version in force, replacing it (validated), and its history. */
 const routerPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, redis, prefix } = app.deps;
+  const { db, redis, prefix, health } = app.deps;
 
   app.get(
     '/v1/policy',
@@ -75,12 +75,15 @@ const routerPolicyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         targetId: String(stored.version),
         details: { comment: stored.comment },
       });
-      await redis.publish(redisKeys.policyChanged(prefix), String(stored.version));
+      // Routers also poll for new versions: without Redis the change arrives a little later.
+      await redis
+        .publish(redisKeys.policyChanged(prefix), String(stored.version))
+        .catch((err: unknown) => health.bestEffortFailed(err, 'policy change not announced'));
       await appendEvent(redis, prefix, {
         type: 'policy.changed',
         at: new Date().toISOString(),
         data: { version: stored.version },
-      }).catch((err: unknown) => request.log.warn({ err }, 'event not recorded'));
+      }).catch((err: unknown) => health.bestEffortFailed(err, 'event not recorded'));
       return reply.status(201).send(toVersion(stored));
     },
   );

@@ -21,7 +21,7 @@ const vehicleRoutes: FastifyPluginAsyncTypebox<{ bulkBodyLimitBytes: number }> =
   app,
   options,
 ) => {
-  const { db, presence, sticky, topology, redis, prefix } = app.deps;
+  const { db, presence, sticky, topology, redis, prefix, health } = app.deps;
 
   app.post(
     '/v1/vehicles',
@@ -47,7 +47,7 @@ const vehicleRoutes: FastifyPluginAsyncTypebox<{ bulkBodyLimitBytes: number }> =
         type: 'fleet.vehicles',
         at: new Date().toISOString(),
         data: { ...result },
-      }).catch((err: unknown) => request.log.warn({ err }, 'event not recorded'));
+      }).catch((err: unknown) => health.bestEffortFailed(err, 'event not recorded'));
       return result;
     },
   );
@@ -87,7 +87,8 @@ const vehicleRoutes: FastifyPluginAsyncTypebox<{ bulkBodyLimitBytes: number }> =
   app.put(
     '/v1/vehicles/:id/pool',
     {
-      config: { minRole: 'operator' },
+      // The Redis copy of the assignment is overwritten too; a stale one would win for a day.
+      config: { minRole: 'operator', requires: ['redis'] },
       schema: {
         tags,
         summary: 'Pin or move a vehicle to an edge pool',

@@ -4,6 +4,7 @@ import type { EdgePool } from '@roadcast/contracts';
 import type { PresenceStore } from '@roadcast/routing';
 import { appendEvent, redisKeys } from '@roadcast/queue';
 import { ApiError } from '../errors.js';
+import type { DependencyHealth } from './dependency-health.js';
 
 type EdgeState = EdgePool['state'];
 
@@ -14,6 +15,7 @@ export class EdgeStore {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly presence: PresenceStore,
+    private readonly health: DependencyHealth,
   ) {}
 
   async list(): Promise<EdgePool[]> {
@@ -105,12 +107,20 @@ export class EdgeStore {
     return rows[0].poolId;
   }
 
+  /**
+   * Announces a stored change. Best effort: routers and the bridge also reload the topology
+   * on a timer, so a lost announcement delays a change but does not lose it.
+   */
   private async changed(data: Record<string, unknown>): Promise<void> {
-    await this.redis.publish(redisKeys.topologyChanged(this.prefix), JSON.stringify(data));
-    await appendEvent(this.redis, this.prefix, {
-      type: 'fleet.topology',
-      at: new Date().toISOString(),
-      data,
-    });
+    try {
+      await this.redis.publish(redisKeys.topologyChanged(this.prefix), JSON.stringify(data));
+      await appendEvent(this.redis, this.prefix, {
+        type: 'fleet.topology',
+        at: new Date().toISOString(),
+        data,
+      });
+    } catch (err) {
+      this.health.bestEffortFailed(err, 'topology change not announced');
+    }
   }
 }

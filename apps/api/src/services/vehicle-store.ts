@@ -1,10 +1,11 @@
 import type pg from 'pg';
-import type {
-  Vehicle,
-  VehicleDetail,
-  VehicleInput,
-  VehicleList,
-  VehicleListQuery,
+import {
+  VEHICLE_ID_PATTERN,
+  type Vehicle,
+  type VehicleDetail,
+  type VehicleInput,
+  type VehicleList,
+  type VehicleListQuery,
 } from '@roadcast/contracts';
 import { decodeCursor, encodeCursor } from '@roadcast/campaigns';
 import type { PresenceStore } from '@roadcast/routing';
@@ -96,7 +97,9 @@ export async function getVehicle(
   };
 }
 
-const isIdCursor = (v: unknown): v is string => typeof v === 'string' && v.length <= 64;
+const VEHICLE_ID = new RegExp(VEHICLE_ID_PATTERN);
+// Only a vehicle id can be a cursor: anything else (a NUL byte Postgres refuses) is a 400.
+const isIdCursor = (v: unknown): v is string => typeof v === 'string' && VEHICLE_ID.test(v);
 
 /** Vehicles in id order matching every given filter. */
 export async function listVehicles(pool: pg.Pool, query: VehicleListQuery): Promise<VehicleList> {

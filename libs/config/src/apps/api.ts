@@ -30,11 +30,53 @@ export const ApiSettings = Type.Object({
     default: '',
     pattern: '^$|^[A-Za-z0-9._-]+=[^,]+(,[A-Za-z0-9._-]+=[^,]+)*$',
   }),
+  API_TRUSTED_PROXIES: Type.String({
+    description:
+      'Addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client, separated by commas',
+    default: '',
+    pattern: '^[0-9A-Fa-f.:/, ]*$',
+  }),
   RATE_LIMIT_PER_SECOND: int(
-    'Requests one API key may make per second before answers are 429',
+    'Requests one API key may make per second (across API instances) before answers are 429',
     100,
     1,
     1_000_000,
+  ),
+  RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: int(
+    'Requests per second one client address may make without a valid API key before answers are 429',
+    10,
+    1,
+    1_000_000,
+  ),
+  RATE_LIMIT_SYNC_MS: int(
+    "How often API instances share their request counts in Redis to split each key's limit; 0 keeps limits per instance",
+    1_000,
+    0,
+    60_000,
+  ),
+  API_DATABASE_CONNECT_TIMEOUT_MS: int(
+    'Longest wait for a database connection before a request is answered 503',
+    2_000,
+    100,
+    60_000,
+  ),
+  API_STATEMENT_TIMEOUT_MS: int(
+    'Longest database statement of an ordinary API request',
+    10_000,
+    100,
+    600_000,
+  ),
+  API_CAMPAIGN_STATEMENT_TIMEOUT_MS: int(
+    'Longest database statement of campaign create, pause, resume and cancel (materializing a large campaign takes long)',
+    600_000,
+    1_000,
+    3_600_000,
+  ),
+  API_REDIS_COMMAND_TIMEOUT_MS: int(
+    'Longest wait for a Redis command before a request is answered 503',
+    1_000,
+    50,
+    60_000,
   ),
   FANOUT_BATCH_SIZE: int(
     'Deliveries per fan-out job enqueued when a campaign starts',
@@ -53,6 +95,24 @@ export const ApiSettings = Type.Object({
     15_000,
     100,
     300_000,
+  ),
+  EVENTS_MAX_STREAMS_PER_KEY: int(
+    'Concurrent event streams one API key may hold open; more are answered 429',
+    20,
+    1,
+    100_000,
+  ),
+  EVENTS_MAX_STREAMS: int(
+    'Concurrent event streams one API process holds open; more are answered 503',
+    2_000,
+    1,
+    1_000_000,
+  ),
+  EVENTS_STREAM_BUFFER_BYTES: int(
+    'Unsent bytes an event stream may queue for a client that does not read before it is dropped',
+    64 * 1024,
+    4 * 1024,
+    64 * 1024 * 1024,
   ),
 });
 export type ApiSettings = Static<typeof ApiSettings>;

@@ -18,6 +18,11 @@ export interface AppProcessOptions {
   startTimeoutMs?: number;
   /** Extra node flags, e.g. `--cpu-prof` for a benchmark's flame graph. */
   nodeFlags?: string[];
+  /**
+   * Scheduling niceness (0 normal, up to 19 lowest): the app runs under `nice` so every one
+   * of its threads has it from the start.
+   */
+  niceness?: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -53,15 +58,21 @@ export class AppProcess {
     if (this.running) return;
     const { app, workspace, env, logFile } = this.options;
     this.log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(
+    const node = [
       process.execPath,
-      [...(this.options.nodeFlags ?? []), '--import', 'tsx', join('apps', app, 'src', 'main.ts')],
-      {
-        cwd: workspace,
-        env: { ...baseEnv(), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+      ...(this.options.nodeFlags ?? []),
+      '--import',
+      'tsx',
+      join('apps', app, 'src', 'main.ts'),
+    ];
+    const niceness = this.options.niceness ?? 0;
+    // `nice` execs node in place: the pid is the app's, and threads started later inherit.
+    const [command, ...args] = niceness > 0 ? ['nice', '-n', String(niceness), ...node] : node;
+    const child = spawn(command!, args, {
+      cwd: workspace,
+      env: { ...baseEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     live.add(child);
     child.once('exit', () => live.delete(child));

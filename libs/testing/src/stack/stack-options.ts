@@ -15,6 +15,15 @@ export const DEFAULT_POOLS: PoolSpec[] = [
 
 export const ALL_APPS: AppName[] = ['api', 'tracker', 'bridge', 'router'];
 
+/**
+ * Scheduling niceness of each app. The bridge and the tracker do bulk work (fan-out, ack
+ * batches) that can use every core for minutes; at niceness 10 the kernel gives them roughly
+ * a tenth of the CPU weight of the api and the router when the machine is saturated, so
+ * operators' requests and vehicles' connections stay fast while the bulk work still gets
+ * every idle cycle.
+ */
+export const APP_NICENESS: Record<AppName, number> = { api: 0, router: 0, bridge: 10, tracker: 10 };
+
 export interface StackPorts {
   api: number;
   routerTls: number;

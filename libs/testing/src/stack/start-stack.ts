@@ -6,6 +6,7 @@ import pg from 'pg';
 import { AppProcess, type AppName } from './app-process.js';
 import {
   ALL_APPS,
+  APP_NICENESS,
   DEFAULT_POOLS,
   LOCAL_PORTS,
   type PoolSpec,
@@ -39,6 +40,8 @@ export interface StackOptions {
   env?: Partial<Record<AppName, Record<string, string>>>;
   /** Extra node flags per app, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
   nodeFlags?: Partial<Record<AppName, string[]>>;
+  /** Scheduling niceness per app (default APP_NICENESS: bulk workers below api and router). */
+  niceness?: Partial<Record<AppName, number>>;
   /** Copy every app's log lines to this stream as well as to its log file. */
   echo?: NodeJS.WritableStream;
   databaseUrl?: string;
@@ -219,6 +222,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         healthUrl,
         logFile: join(logDir, `${logName}.log`),
         startTimeoutMs: options.startTimeoutMs ?? 60_000,
+        niceness: options.niceness?.[app] ?? APP_NICENESS[app],
         ...(options.nodeFlags?.[app] ? { nodeFlags: options.nodeFlags[app] } : {}),
         ...(options.echo ? { echo: options.echo } : {}),
       });
