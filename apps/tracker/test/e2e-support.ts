@@ -208,15 +208,23 @@ export async function stateCounts(
 
 /** The trigger-kept counters equal a fresh count of the deliveries table, per wave and state. */
 export async function assertCountersExact(db: pg.Pool, campaignId: string): Promise<void> {
-  const counters = await db.query<{ k: string; n: string }>(
-    `SELECT wave || ':' || state AS k, count::text AS n FROM campaign_counters WHERE campaign_id = $1 AND count <> 0 ORDER BY 1`,
-    [campaignId],
-  );
-  const truth = await db.query<{ k: string; n: string }>(
-    `SELECT wave || ':' || state AS k, count(*)::text AS n FROM deliveries WHERE campaign_id = $1 GROUP BY wave, state ORDER BY 1`,
-    [campaignId],
-  );
-  assert.deepEqual(counters.rows, truth.rows);
+  // One snapshot for both reads: the tracker may still be writing.
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const counters = await client.query<{ k: string; n: string }>(
+      `SELECT wave || ':' || state AS k, count::text AS n FROM campaign_counters WHERE campaign_id = $1 AND count <> 0 ORDER BY 1`,
+      [campaignId],
+    );
+    const truth = await client.query<{ k: string; n: string }>(
+      `SELECT wave || ':' || state AS k, count(*)::text AS n FROM deliveries WHERE campaign_id = $1 GROUP BY wave, state ORDER BY 1`,
+      [campaignId],
+    );
+    await client.query('COMMIT');
+    assert.deepEqual(counters.rows, truth.rows);
+  } finally {
+    client.release();
+  }
 }
 
 /** Every vehicle's software saw exactly one notice (the campaign's), once. */
