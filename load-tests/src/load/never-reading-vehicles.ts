@@ -104,7 +104,7 @@ export class NeverReadingVehicles {
     const parser = mqttPacket.parser({ protocolVersion: 5 });
     let live = false;
     socket.once('secureConnect', () => {
-      socket.write(connectPacket(v.vehicleId, 60));
+      socket.write(connectPacket(v.vehicleId, { keepalive: 60 }));
     });
     const onData = (chunk: Buffer) => parser.parse(chunk);
     socket.on('data', onData);
