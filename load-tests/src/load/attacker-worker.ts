@@ -208,10 +208,10 @@ serveWorker(
       return true;
     },
     stats: () => attack?.stats,
-    stop: async () => {
-      const stats = await attack?.stop();
+    stop: () => {
+      const ending = attack;
       attack = undefined;
-      return stats;
+      return ending?.stop();
     },
   },
   async () => void (await attack?.stop()),

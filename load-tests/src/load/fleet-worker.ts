@@ -3,12 +3,15 @@
  * the simulation has the machine's cores rather than one event loop, and the platform is what
  * a storm measures. Started and driven by `FleetProcesses`.
  */
+import type { BrokerCredentials } from '@roadcast/testing';
 import { SimulatedFleet, type SimulatedVehicleIdentity } from '@roadcast/vehicle-client';
 import { serveWorker } from './worker-protocol.js';
 
 export interface FleetShare {
   vehicles: SimulatedVehicleIdentity[];
   urls: string[];
+  /** The login each vehicle presents straight to a broker that checks passwords. */
+  brokerLogin?: BrokerCredentials;
   /** Notice-signing keys the vehicles trust, as key id and public key PEM. */
   trustedKeys: Array<[string, string]>;
   connectConcurrency: number;
@@ -38,6 +41,7 @@ serveWorker(
       fleet = new SimulatedFleet({
         vehicles: share.vehicles,
         url: share.urls,
+        ...(share.brokerLogin ? { brokerLogin: share.brokerLogin } : {}),
         trustedKeys: new Map(share.trustedKeys),
         installedVersion: '1.0.0',
         stepMs: share.stepMs,

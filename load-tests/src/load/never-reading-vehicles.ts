@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
 import * as mqttPacket from 'mqtt-packet';
+import type { BrokerCredentials } from '@roadcast/testing';
 import { connectPacket } from './mqtt5-packets.js';
 
 /**
@@ -23,6 +24,8 @@ export interface NeverReadingPlan {
   payloadBytes: number;
   /** Where notices are pushed at them (the edge broker), and how many per vehicle per second. */
   brokerUrl: string;
+  /** The bridge's login on that broker: the pusher publishes notices as the platform would. */
+  brokerLogin: BrokerCredentials;
   noticesPerSecond: number;
 }
 
@@ -52,6 +55,7 @@ export class NeverReadingVehicles {
   private readonly sockets = new Set<Socket>();
   private readonly timers: NodeJS.Timeout[] = [];
   private pusher: MqttClient | undefined;
+  private pushFailure: Error | undefined;
   private stopping = false;
 
   constructor(private readonly plan: NeverReadingPlan) {}
@@ -65,7 +69,7 @@ export class NeverReadingVehicles {
       this.vehicle(v, `vehicles/${other}/ota/acks`, payload);
     });
     if (this.plan.vehicles.length > 0 && this.plan.noticesPerSecond > 0)
-      void this.pushNotices(payload).catch(() => undefined);
+      void this.pushNotices(payload).catch((err: Error) => (this.pushFailure = err));
   }
 
   private vehicle(
@@ -104,7 +108,7 @@ export class NeverReadingVehicles {
     const parser = mqttPacket.parser({ protocolVersion: 5 });
     let live = false;
     socket.once('secureConnect', () => {
-      socket.write(connectPacket(v.vehicleId, 60));
+      socket.write(connectPacket(v.vehicleId, { keepalive: 60 }));
     });
     const onData = (chunk: Buffer) => parser.parse(chunk);
     socket.on('data', onData);
@@ -159,6 +163,7 @@ export class NeverReadingVehicles {
   /** Notices for the never-reading vehicles, published at their broker as the platform would. */
   private async pushNotices(payload: Buffer): Promise<void> {
     this.pusher = await mqtt.connectAsync(this.plan.brokerUrl, {
+      ...this.plan.brokerLogin,
       clientId: 'bench-attack-pusher',
       protocolVersion: 5,
     });
@@ -175,10 +180,13 @@ export class NeverReadingVehicles {
     );
   }
 
+  /** Ends the attack; fails if notices could not be pushed, as the attack was then weaker. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     for (const s of this.sockets) s.destroy();
     await this.pusher?.endAsync(true).catch(() => undefined);
+    if (this.pushFailure)
+      throw new Error(`notices could not be pushed at the broker: ${this.pushFailure.message}`);
   }
 }

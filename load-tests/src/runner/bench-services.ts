@@ -11,8 +11,11 @@ import type { ProcessSource } from './process-cpu.js';
 import { mosquittoSource } from './process-sources.js';
 
 /**
- * Every broker and scratch database a benchmark uses comes from here: one place to adapt when
- * brokers require credentials, and each is torn down with the scenario's scope.
+ * Every broker and scratch database a benchmark uses comes from here, each torn down with the
+ * scenario's scope. Brokers are configured as in production: no anonymous clients, the
+ * production ACL of their role. Each client presents `broker.credentials(identity)` of the
+ * identity it plays (an app process its `*_PASSWORD_FILE` from `platformPasswordFile()`), and a
+ * worker process receives the login in its request: its own test credentials would differ.
  */
 
 export interface BenchBroker {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { BrokerCredentials } from '@roadcast/testing';
 import type { SimulatedVehicleIdentity } from '@roadcast/vehicle-client';
 import type { FleetShare, FleetShareStats } from '../load/fleet-worker.js';
 import type { CleanupScope } from './cleanup.js';
@@ -10,6 +11,11 @@ const WORKER = join(import.meta.dirname, '../load/fleet-worker.ts');
 export interface FleetOptions {
   identities: SimulatedVehicleIdentity[];
   urls: string[];
+  /**
+   * Straight to a broker that checks passwords: the login every vehicle presents, as the
+   * router would for it. Handed to each process, whose own test credentials would not match.
+   */
+  brokerLogin?: BrokerCredentials;
   trustedKeys: Map<string, string>;
   /** Processes the fleet is spread over. */
   processes: number;
@@ -46,6 +52,7 @@ export class FleetProcesses {
         const share: FleetShare = {
           vehicles: options.identities.filter((_, v) => v % n === i),
           urls: options.urls,
+          ...(options.brokerLogin ? { brokerLogin: options.brokerLogin } : {}),
           trustedKeys: [...options.trustedKeys.entries()],
           connectConcurrency: Math.max(1, Math.ceil(options.connectConcurrency / n)),
           stepMs: options.stepMs,

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as mqttPacket from 'mqtt-packet';
+import type { BrokerCredentials } from '@roadcast/testing';
 import { connectPacket } from '../load/mqtt5-packets.js';
 import type { PublishRateOptions, PublishRateResult } from './qos1-publish-rate.js';
 
@@ -84,11 +85,12 @@ class FrameReader {
 async function openSession(
   url: URL,
   clientId: string,
+  login: BrokerCredentials,
 ): Promise<{ socket: Socket; receiveMaximum: number }> {
   const socket = connect({ host: url.hostname, port: Number(url.port || 1883) });
   socket.setNoDelay(true);
   await once(socket, 'connect');
-  socket.write(connectPacket(clientId));
+  socket.write(connectPacket(clientId, { login }));
   const parser = mqttPacket.parser({ protocolVersion: 5 });
   const connack = new Promise<mqttPacket.IConnackPacket>((resolve, reject) => {
     parser.once('packet', (p) =>
@@ -113,7 +115,11 @@ export async function measurePreencodedRate(
   const templates = encodeTemplates(options.topics ?? 1000, randomBytes(options.payloadBytes));
   const sessions = await Promise.all(
     Array.from({ length: options.clients }, (_, i) =>
-      openSession(url, `bench-preencoded-${i}-${randomBytes(3).toString('hex')}`),
+      openSession(
+        url,
+        `bench-preencoded-${i}-${randomBytes(3).toString('hex')}`,
+        options.credentials,
+      ),
     ),
   );
   let phase: 'warmup' | 'measure' | 'stop' = 'warmup';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { BrokerCredentials } from '@roadcast/testing';
 
 /**
  * How fast MQTT.js clients get QoS 1 publishes acknowledged by a broker: the raw ceiling a
@@ -10,8 +11,11 @@ import mqtt, { type MqttClient } from 'mqtt';
  */
 export interface PublishRateOptions {
   url: string;
-  /** The bridge's login on brokers that require one. */
-  credentials?: { username: string; password: string };
+  /**
+   * The login the publishers present (the bridge's: they stand in for it). A worker process
+   * receives it here, as its own test credentials would not match the broker's.
+   */
+  credentials: BrokerCredentials;
   clients: number;
   /** Publishes each client keeps waiting for PUBACK. */
   window: number;
@@ -40,7 +44,7 @@ export interface PublishRateResult {
 function connectClient(
   url: string,
   index: number,
-  credentials: PublishRateOptions['credentials'],
+  credentials: BrokerCredentials,
 ): Promise<MqttClient> {
   return mqtt.connectAsync(url, {
     ...credentials,

@@ -5,7 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { ackTopic } from '@roadcast/contracts';
 import { createDb, type Db } from '@roadcast/db';
-import { AppProcess, freePort } from '@roadcast/testing';
+import {
+  AppProcess,
+  freePort,
+  platformPasswordFile,
+  type BrokerCredentials,
+} from '@roadcast/testing';
 import { alternate, alternation } from '../runner/alternation.js';
 import { scenarioDatabase, startBenchBroker } from '../runner/bench-services.js';
 import { withCleanup } from '../runner/cleanup.js';
@@ -67,6 +72,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         LOG_LEVEL: 'warn',
         TRACKER_ADMIN_PORT: String(adminPort),
         TRACKER_INSTANCE_ID: 'bench',
+        TRACKER_EDGE_PASSWORD_FILE: platformPasswordFile('tracker'),
         TRACKER_BATCH_SIZE: String(base.batch),
         TRACKER_SWEEP_INTERVAL_MS: '600000',
       },
@@ -93,7 +99,12 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     // The tracker creates its session, then stops; acks published meanwhile wait in it.
     await tracker.start();
     await tracker.stop();
-    await publishAcks(broker.url, trackedCampaign.vehicleIds, trackedCampaign.noticeIds);
+    await publishAcks(
+      broker.url,
+      broker.credentials('observer'),
+      trackedCampaign.vehicleIds,
+      trackedCampaign.noticeIds,
+    );
 
     const turns = alternation(1, options.runIndex ?? 0);
     let baselineRate = Number.NaN;
@@ -219,11 +230,20 @@ async function drain(
   };
 }
 
-/** Publishes one `received` ack per vehicle, QoS 1, from four connections. */
-async function publishAcks(url: string, vehicleIds: string[], noticeIds: string[]): Promise<void> {
+/**
+ * Publishes one `received` ack per vehicle, QoS 1, from four connections. Each stands in for
+ * many vehicles, so it logs in as the test brokers' observer, which may write every vehicle's
+ * topics.
+ */
+async function publishAcks(
+  url: string,
+  login: BrokerCredentials,
+  vehicleIds: string[],
+  noticeIds: string[],
+): Promise<void> {
   const clients = await Promise.all(
     [0, 1, 2, 3].map(() =>
-      mqtt.connectAsync(url, { clientId: `bench-${randomUUID()}`, protocolVersion: 5 }),
+      mqtt.connectAsync(url, { ...login, clientId: `bench-${randomUUID()}`, protocolVersion: 5 }),
     ),
   );
   try {

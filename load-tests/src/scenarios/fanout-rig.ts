@@ -8,6 +8,7 @@ import { writeSigningKeyFiles } from '@roadcast/signing';
 import {
   AppProcess,
   freePort,
+  platformPasswordFile,
   uniquePrefix,
   type MosquittoBroker,
   type TestDatabase,
@@ -111,6 +112,7 @@ export async function startPipelineRig(
     'bridge',
     {
       BRIDGE_ADMIN_PORT: String(bridgeAdmin),
+      BRIDGE_EDGE_PASSWORD_FILE: platformPasswordFile('bridge'),
       INGEST_ENABLED: 'false',
       BROKER_INFLIGHT: String(INFLIGHT),
       ...options.bridgeEnv,

@@ -162,6 +162,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       const measured = await measureRawPublisher(publisher, meter, {
         kind: step,
         url: rig.broker.url,
+        credentials: rig.broker.credentials('bridge'),
         clients: 1,
         window: INFLIGHT,
         payloadBytes: RAW_PAYLOAD_BYTES,
@@ -245,7 +246,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       measurements,
       cpu,
       notes: [
-        `Bridge and API in their own processes: 1 edge broker, ${INFLIGHT} publishes in flight per connection, default connections and concurrency. The campaign is created through the API; its times come from the campaign's counters, polled every 20 ms until the first notice and every 100 ms after.`,
+        `Bridge and API in their own processes: 1 edge broker, ${INFLIGHT} publishes in flight per connection, default connections and concurrency. The campaign is created through the API; its times come from the campaign's counters, polled every 20 ms until the first notice and every 100 ms after. The bridge and the raw publishers log in to the broker alike, as the bridge.`,
         `Materialization: ${turns.map((t) => t.side).join(' → ')} (${pairs} pair(s), first side rotated between runs); each copy is deleted and the table vacuumed before the next.`,
         'No vehicle holds a session, so every notice ends parked (PUBACK 0x10); the broker work per publish is the same as for published.',
         `End state: ${JSON.stringify(done.milestones.counts)}.`,

@@ -1,3 +1,4 @@
+import type { BrokerCredentials } from '@roadcast/testing';
 import type { AttackPlan, SlotKind } from '../load/attacker-worker.js';
 
 /**
@@ -35,6 +36,8 @@ export function hostilePolicy(certified: number, neverReading: number): Record<s
 export interface AttackTarget {
   port: number;
   brokerUrl: string;
+  /** The bridge's login on the edge broker, for pushing notices at the never-reading vehicles. */
+  brokerLogin: BrokerCredentials;
   ca: string;
   neverReading: AttackPlan['neverReading']['vehicles'];
   smoke: boolean;
@@ -65,6 +68,7 @@ export function attackPlan(target: AttackTarget, round: number): AttackPlan {
       publishesPerSecond: ATTACK.refusedPublishesPerSecond,
       payloadBytes: ATTACK.payloadBytes,
       brokerUrl: target.brokerUrl,
+      brokerLogin: target.brokerLogin,
       noticesPerSecond: ATTACK.noticesPerSecond,
     },
     rampTimeoutMs: ATTACK.rampTimeoutMs,

@@ -159,6 +159,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     const target = {
       port: rig.routerPort,
       brokerUrl: rig.broker.url,
+      brokerLogin: rig.broker.credentials('bridge'),
       ca: getTestPki().ca,
       neverReading,
       smoke: options.smoke === true,

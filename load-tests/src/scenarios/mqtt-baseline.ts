@@ -106,6 +106,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         {
           kind: variant.kind,
           url: broker.url,
+          // The publishers stand in for the bridge, the client these ceilings are read against.
+          credentials: broker.credentials('bridge'),
           clients: variant.clients,
           window: variant.window,
           payloadBytes: base.payloadBytes,
@@ -162,7 +164,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         payloadBytes: base.payloadBytes,
         durationS,
         warmupS: base.warmupS,
-        broker: 'mosquitto, fresh, persistence off',
+        broker: 'mosquitto, fresh, persistence off, edge ACL; publishers log in as the bridge',
         protocol: 'MQTT 5, QoS 1',
         order: order.map((v) => v.key),
       },

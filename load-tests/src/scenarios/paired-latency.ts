@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { quantile, spread } from '../runner/statistics.js';
-import { connectVehicle, type Path } from './relay-clients.js';
+import { connectVehicle, type Path, type RelayTargets } from './relay-clients.js';
 
 /**
  * Round trips sampled on several paths in turn: one publish→PUBACK on each path, then the
@@ -21,14 +21,14 @@ const WARMUP_TURNS = 100;
 const FIRST_VEHICLE = 1_000;
 
 export async function interleavedRoundTrips(
-  ports: Record<Path, number>,
+  targets: RelayTargets,
   paths: readonly Path[],
   durationMs: number,
   payloadBytes: number,
   onProgress: (elapsed: number, total: number) => void,
 ): Promise<InterleavedSamples> {
   const clients = await Promise.all(
-    paths.map((path, i) => connectVehicle(path, ports, FIRST_VEHICLE + i)),
+    paths.map((path, i) => connectVehicle(path, targets, FIRST_VEHICLE + i)),
   );
   const payload = randomBytes(payloadBytes);
   const samples: Record<Path, number[]> = { direct: [], haproxy: [], router: [] };

@@ -1,5 +1,6 @@
 import * as mqttPacket from 'mqtt-packet';
 import type { TLSSocket } from 'node:tls';
+import type { BrokerCredentials } from '@roadcast/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectPacket } from '../load/mqtt5-packets.js';
 import { rotation } from '../runner/alternation.js';
@@ -32,8 +33,16 @@ const OPEN_IN_PARALLEL = 50;
 
 type Proxy = 'router' | 'haproxy';
 
-/** One MQTT 5 session through the proxy, left idle (keep alive off) once CONNACK arrives. */
-async function openSession(port: number, n: number): Promise<TLSSocket> {
+/**
+ * One MQTT 5 session through the proxy, left idle (keep alive off) once CONNACK arrives.
+ * HAProxy passes the vehicle's CONNECT to the broker as it is, so there it carries the login
+ * the router would present; the router presents its own.
+ */
+async function openSession(
+  port: number,
+  n: number,
+  login: BrokerCredentials | undefined,
+): Promise<TLSSocket> {
   const cert = benchVehicle(n);
   const socket = await openTls(port, cert);
   const parser = mqttPacket.parser({ protocolVersion: 5 });
@@ -47,7 +56,7 @@ async function openSession(port: number, n: number): Promise<TLSSocket> {
   });
   socket.on('data', (chunk: Buffer) => parser.parse(chunk));
   socket.on('error', () => undefined);
-  socket.write(connectPacket(cert.vehicleId));
+  socket.write(connectPacket(cert.vehicleId, login ? { login } : {}));
   await connack;
   return socket;
 }
@@ -61,8 +70,9 @@ async function holdIdle(
 ): Promise<{ before: number; after: number; opened: number; ms: number; usage: CpuUsage }> {
   const pid = (proxy === 'router' ? rig.routerPid : rig.haproxyPid) as number;
   const port = (proxy === 'router' ? rig.routerPort : rig.haproxyPort) as number;
+  const login = proxy === 'router' ? undefined : rig.brokerLogin;
   // A warm-up session, so lazily loaded code and TLS state are not counted per connection.
-  const warm = await openSession(port, vehicles + 1);
+  const warm = await openSession(port, vehicles + 1, login);
   warm.destroy();
   await sleep(200);
   const before = rssBytes(pid);
@@ -72,7 +82,7 @@ async function holdIdle(
   try {
     for (let next = 0; next < vehicles;) {
       const batch = Array.from({ length: Math.min(OPEN_IN_PARALLEL, vehicles - next) }, (_, i) =>
-        openSession(port, next + i),
+        openSession(port, next + i, login),
       );
       sockets.push(...(await Promise.all(batch)));
       next += batch.length;
@@ -172,6 +182,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       protocol: 'MQTT 5, keep alive off',
       tls: 'mTLS (fleet CA, CRL) at both proxies',
       haproxy: 'mode tcp, nbthread 1',
+      brokerLogin:
+        "the router's through both proxies: presented by the router, in the vehicle's own CONNECT through HAProxy",
     },
     measurements,
     cpu,

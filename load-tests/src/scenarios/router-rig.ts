@@ -15,6 +15,8 @@ import {
   AppProcess,
   freePort,
   getTestPki,
+  platformPasswordFile,
+  type BrokerCredentials,
   type MosquittoBroker,
   type TestCertificate,
 } from '@roadcast/testing';
@@ -28,6 +30,12 @@ const HAPROXY = ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/hapro
 
 export interface RouterRig {
   broker: MosquittoBroker;
+  /**
+   * The login the router presents on every vehicle session. A vehicle that reaches the broker
+   * without the router (straight, or through HAProxy, which passes its CONNECT on unchanged)
+   * carries it in its own CONNECT, so the broker checks the same password on every path.
+   */
+  brokerLogin: BrokerCredentials;
   routerPort: number;
   routerAdminUrl: string;
   routerPid: number;
@@ -178,6 +186,7 @@ export async function startRouterRig(
       TLS_CERT_FILE: pki.routerCertFile,
       TLS_KEY_FILE: pki.routerKeyFile,
       TLS_CRL_FILE: pki.crlFile,
+      ROUTER_BROKER_PASSWORD_FILE: platformPasswordFile('router'),
     },
     healthUrl: `http://127.0.0.1:${adminPort}/readyz`,
     logFile,
@@ -196,6 +205,7 @@ export async function startRouterRig(
   }
   return {
     broker,
+    brokerLogin: broker.credentials('router'),
     routerPort,
     routerAdminUrl: `http://127.0.0.1:${adminPort}`,
     routerPid: router.pid!,

@@ -17,7 +17,7 @@ import { harnessSource, pidSource } from '../runner/process-sources.js';
 import { quantile } from '../runner/statistics.js';
 import type { Measurement, Scenario, ScenarioOptions, ScenarioResult } from '../scenario.js';
 import { addedLatency, interleavedRoundTrips } from './paired-latency.js';
-import { connectVehicle, type Path } from './relay-clients.js';
+import { connectVehicle, type Path, type RelayTargets } from './relay-clients.js';
 import { startRouterRig } from './router-rig.js';
 
 /**
@@ -107,10 +107,13 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const rounds = base.rounds;
   return withCleanup('router-throughput', async (scope) => {
     const rig = await startRouterRig(scope, `${options.outDir}/rig`);
-    const ports: Record<Path, number> = {
-      direct: rig.broker.port,
-      haproxy: rig.haproxyPort as number,
-      router: rig.routerPort,
+    const targets: RelayTargets = {
+      ports: {
+        direct: rig.broker.port,
+        haproxy: rig.haproxyPort as number,
+        router: rig.routerPort,
+      },
+      brokerLogin: rig.brokerLogin,
     };
     const meter = new CpuMeter([
       pidSource('router', rig.routerPid, 'roadcast'),
@@ -130,7 +133,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     for (let round = 0; round < rounds; round++) {
       for (const path of order) {
         const clients = await Promise.all(
-          Array.from({ length: base.vehicles }, (_, i) => connectVehicle(path, ports, i)),
+          Array.from({ length: base.vehicles }, (_, i) => connectVehicle(path, targets, i)),
         );
         scope.defer(`${path} vehicles`, () =>
           Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined))),
@@ -156,7 +159,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       }
     }
     const latency = await interleavedRoundTrips(
-      ports,
+      targets,
       order,
       base.pingS * 1000,
       base.payloadBytes,
@@ -270,6 +273,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         protocol: 'MQTT 5, QoS 1, vehicle → broker acks',
         tls: 'mTLS (fleet CA, CRL) at the router and at HAProxy; direct Mosquitto is plain TCP',
         haproxy: 'mode tcp, nbthread 1',
+        brokerLogin:
+          "the router's on every path: presented by the router, or in the vehicle's own CONNECT straight and through HAProxy",
       },
       measurements,
       cpu,

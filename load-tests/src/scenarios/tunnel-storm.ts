@@ -179,7 +179,12 @@ async function directStorm(
     // The ack counter is one subscriber receiving four acks per vehicle in a burst.
     maxQueuedMessages: identities.length * 8,
     dataDir: join(outDir, 'mosquitto'),
-    config: mtlsListenerConfig(tlsPort),
+    config: [
+      ...mtlsListenerConfig(tlsPort),
+      // Vehicles present the router's login in their own CONNECT, so the broker checks a
+      // password at every reconnect, as it does behind the routers, besides the certificate.
+      'use_identity_as_username false',
+    ],
   });
   const keyPair = generateSigningKeyPair('bench-storm');
   const key = loadSigningKey(keyPair.privateKeyPem, keyPair.keyId);
@@ -201,6 +206,7 @@ async function directStorm(
   const fleet = await FleetProcesses.start(scope, {
     identities,
     urls: [`mqtts://127.0.0.1:${tlsPort}`],
+    brokerLogin: broker.credentials('router'),
     trustedKeys: new Map([[key.keyId, keyPair.publicKeyPem]]),
     processes: FLEET_PROCESSES,
     connectConcurrency: CONNECT_CONCURRENCY,
