@@ -23,6 +23,7 @@ export {
   Campaign,
   CampaignCreateRequest,
   CampaignDetail,
+  MaterializationProgress,
   CampaignList,
   CampaignListQuery,
   CampaignStatusSchema,

@@ -2,6 +2,7 @@ export { bullPrefix, JOBS, jobPriority, QUEUES, redisKeys, type JobName } from '
 export {
   CancelNoticesJob,
   FanoutJob,
+  MaterializeCampaignJob,
   parseJobData,
   RepublishJob,
   StartCampaignJob,
@@ -20,7 +21,9 @@ export {
   enqueueCampaignStart,
   enqueueCancelNotices,
   enqueueFanout,
+  enqueueMaterialization,
   enqueueRepublish,
+  type CampaignJobData,
   type NoticeJobData,
   type PipelineQueues,
 } from './queues.js';
