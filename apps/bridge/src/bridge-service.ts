@@ -11,7 +11,11 @@ import {
 } from '@roadcast/queue';
 import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
 import type { SigningKey } from '@roadcast/signing';
-import type { PipelineDeps } from '@roadcast/campaigns';
+import {
+  resumeMaterializations,
+  type MaterializationOptions,
+  type PipelineDeps,
+} from '@roadcast/campaigns';
 import { BrokerLinks } from './broker-links.js';
 import { BrokerResolver } from './broker-resolver.js';
 import { createBridgeMetrics } from './bridge-metrics.js';
@@ -43,6 +47,8 @@ export interface BridgeOptions {
   ingest?: { url: string; topic: string; replyTopic: string; clientId: string };
   /** Names this process's MQTT client ids. */
   instanceId?: string;
+  /** Chunk sizes of background materialization (defaults suit production). */
+  materialization?: MaterializationOptions;
 }
 
 export interface Bridge {
@@ -84,8 +90,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     breakerCooldownMs: options.breakerCooldownMs,
     clientIdPrefix: `roadcast-bridge-${options.instanceId ?? process.pid}`,
     logger,
+    ackLatency: (brokerId) => {
+      const histogram = metrics.puback.labels({ broker: brokerId });
+      return (ms) => histogram.observe(ms / 1000);
+    },
   });
-  const metrics = createBridgeMetrics(options.registry, () => links, () => queues);
+  const metrics = createBridgeMetrics(
+    options.registry,
+    () => links,
+    () => queues,
+  );
   const publisher = new NoticePublisher({
     resolver: new BrokerResolver({ topology, presence, sticky }),
     links,
@@ -101,6 +115,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     prefix: options.prefix,
     fanoutBatchSize: options.fanoutBatchSize,
     logger,
+    ...(options.materialization ? { materialization: options.materialization } : {}),
   };
   const ctx: BridgeContext = {
     pool: db.pool,
@@ -117,6 +132,14 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     retryBaseMs: options.retryBaseMs,
     retryMaxMs: options.retryMaxMs,
   });
+  // Materializations a crashed create request or an exhausted job left unfinished.
+  const resume = () =>
+    resumeMaterializations(pipeline).catch((err: unknown) =>
+      logger.warn({ err: (err as Error).message }, 'materialization resume check failed'),
+    );
+  await resume();
+  const resumeTimer = setInterval(() => void resume(), 60_000);
+  resumeTimer.unref();
   const ingest = options.ingest
     ? startCampaignIngest({
         url: options.ingest.url,
@@ -139,6 +162,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return true;
     },
     async close() {
+      clearInterval(resumeTimer);
       await ingest?.close();
       await Promise.allSettled(workers.map((w) => w.close()));
       await links.close();

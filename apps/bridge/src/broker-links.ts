@@ -10,7 +10,12 @@ export interface BrokerLinksOptions {
   breakerFailureThreshold: number;
   breakerCooldownMs: number;
   clientIdPrefix: string;
+  /** Credentials every edge broker connection presents, when brokers require them. */
+  username?: string | undefined;
+  password?: string | undefined;
   logger: Logger;
+  /** Where each broker's publish→PUBACK times go. */
+  ackLatency?(brokerId: string): (ms: number) => void;
 }
 
 export interface BrokerEntry {
@@ -39,7 +44,10 @@ export class BrokerLinks {
         inflight: this.options.inflight,
         publishTimeoutMs: this.options.publishTimeoutMs,
         clientIdPrefix: this.options.clientIdPrefix,
+        username: this.options.username,
+        password: this.options.password,
         logger: this.options.logger,
+        ...(this.options.ackLatency ? { onAckLatency: this.options.ackLatency(broker.id) } : {}),
       }),
       breaker: new CircuitBreaker({
         failureThreshold: this.options.breakerFailureThreshold,
