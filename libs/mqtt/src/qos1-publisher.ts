@@ -58,6 +58,7 @@ export class Qos1Publisher {
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private window = 1;
+  private refillAt = 1;
   private inflightCount = 0;
   private nextId = 1;
   private blocked = false;
@@ -150,7 +151,12 @@ export class Qos1Publisher {
     this.connecting = true;
     MqttSession.connect(this.options.session, {
       puback: (id, reason) => this.onPuback(id, reason),
-      readEnd: () => this.pump(),
+      readEnd: () => {
+        // Refill once a quarter of the window is free (or nothing is in flight): fewer,
+        // larger writes, each a system call, while the rest of the window keeps the broker busy.
+        if (this.window - this.inflightCount >= this.refillAt || this.inflightCount === 0)
+          this.pump();
+      },
       drain: () => {
         this.blocked = false;
         this.pump();

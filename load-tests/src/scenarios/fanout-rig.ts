@@ -178,7 +178,10 @@ export async function startPipelineRig(options: RigOptions): Promise<PipelineRig
   }
 }
 
-/** Polls the campaign's counters until nothing is pending; returns the detail at that moment. */
+/**
+ * Polls the campaign's counters until every delivery is written and none is pending (large
+ * targets are written in the background); returns the detail at that moment.
+ */
 export async function waitUntilPublished(
   db: Db,
   campaignId: string,
@@ -190,9 +193,26 @@ export async function waitUntilPublished(
     const detail = await getCampaignDetail(db.pool, campaignId);
     if (!detail) throw new Error(`campaign ${campaignId} is gone`);
     onProgress?.(detail.total - detail.counts.pending, detail.total);
-    if (detail.counts.pending === 0) return detail;
+    if (detail.counts.pending === 0 && detail.materialization.state !== 'materializing')
+      return detail;
     if (Date.now() > deadline)
       throw new Error(`fan-out did not finish: ${JSON.stringify(detail.counts)}`);
+    await sleep(50);
+  }
+}
+
+/** Polls until the campaign's deliveries are all written; returns the detail then. */
+export async function waitUntilMaterialized(
+  db: Db,
+  campaignId: string,
+  timeoutMs = 30 * 60_000,
+): Promise<CampaignDetail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const detail = await getCampaignDetail(db.pool, campaignId);
+    if (!detail) throw new Error(`campaign ${campaignId} is gone`);
+    if (detail.materialization.state !== 'materializing') return detail;
+    if (Date.now() > deadline) throw new Error('materialization did not finish');
     await sleep(50);
   }
 }
