@@ -1,5 +1,3 @@
-import type { DeliveryToPublish } from './delivery-store.js';
-
 export type AcceptedState = 'published' | 'parked';
 
 /**
@@ -16,7 +14,7 @@ export class PublishReport {
   parked = 0;
   failed = 0;
 
-  constructor(deliveries: readonly DeliveryToPublish[]) {
+  constructor(deliveries: ReadonlyArray<{ id: number }>) {
     const n = deliveries.length;
     this.ids = deliveries.map((d) => d.id);
     this.states = new Array<AcceptedState | null>(n).fill(null);
