@@ -2,14 +2,8 @@ import type pg from 'pg';
 import type { CampaignStatusName, DeliveryStateName } from '@roadcast/contracts';
 import type { PublishReport } from './publish-report.js';
 
-/** A delivery with what its notice needs from the campaign. */
-export interface DeliveryToPublish {
-  id: number;
-  vehicleId: string;
-  noticeId: string;
-  state: DeliveryStateName;
-  /** The vehicle's sticky edge pool as stored, or null when it has none yet. */
-  poolId: string | null;
+/** What a notice needs from its campaign. */
+export interface CampaignNoticeFields {
   campaignId: string;
   campaignStatus: CampaignStatusName;
   updateId: string;
@@ -21,16 +15,17 @@ export interface DeliveryToPublish {
   expiresAt: Date;
 }
 
-interface CampaignGroupRow {
-  campaignId: string;
-  campaignStatus: CampaignStatusName;
-  updateId: string;
-  updateVersion: string;
-  updateUrl: string;
-  updateSha256: string;
-  updateSize: number;
-  priority: number;
-  expiresAt: Date;
+/** A delivery with what its notice needs from the campaign. */
+export interface DeliveryToPublish extends CampaignNoticeFields {
+  id: number;
+  vehicleId: string;
+  noticeId: string;
+  state: DeliveryStateName;
+  /** The vehicle's sticky edge pool as stored, or null when it has none yet. */
+  poolId: string | null;
+}
+
+interface CampaignGroupRow extends CampaignNoticeFields {
   /** id, vehicle id, notice id, state and pool id of each delivery, see FIELD and RECORD. */
   deliveries: string;
 }
@@ -65,25 +60,17 @@ export async function loadDeliveries(
     [ids, states],
   );
   const out: DeliveryToPublish[] = [];
-  for (const r of rows) {
-    const updateSize = Number(r.updateSize);
-    for (const record of r.deliveries.split(RECORD)) {
+  for (const { deliveries, ...row } of rows) {
+    const campaign: CampaignNoticeFields = { ...row, updateSize: Number(row.updateSize) };
+    for (const record of deliveries.split(RECORD)) {
       const [id, vehicleId, noticeId, state, poolId] = record.split(FIELD);
       out.push({
+        ...campaign,
         id: Number(id),
         vehicleId: vehicleId!,
         noticeId: noticeId!,
         state: state as DeliveryStateName,
         poolId: poolId ?? null,
-        campaignId: r.campaignId,
-        campaignStatus: r.campaignStatus,
-        updateId: r.updateId,
-        updateVersion: r.updateVersion,
-        updateUrl: r.updateUrl,
-        updateSha256: r.updateSha256,
-        updateSize,
-        priority: r.priority,
-        expiresAt: r.expiresAt,
       });
     }
   }

@@ -1,14 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { createDb, type Db } from '@roadcast/db';
-import {
-  bullConnection,
-  createPipelineQueues,
-  type FanoutJob,
-  type PipelineQueues,
-} from '@roadcast/queue';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@roadcast/testing';
+import type { Db } from '@roadcast/db';
+import type { FanoutJob, PipelineQueues } from '@roadcast/queue';
 import type { CampaignCreateRequest } from '@roadcast/contracts';
 import {
   cancelCampaign,
@@ -21,48 +14,30 @@ import {
   startWave,
   type PipelineDeps,
 } from '../src/index.js';
+import { startCampaignsFixture, type CampaignsFixture } from './campaigns-fixture.js';
 
 // Targets above the inline limit are written in the background in chunks; these tests run
 // that job's body directly, with small chunks over a fleet of 1,000.
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-let database: TestDatabase;
+let fixture: CampaignsFixture;
 let db: Db;
-let redis: Redis;
 let queues: PipelineQueues;
 let deps: PipelineDeps;
-const prefix = uniquePrefix('streaming');
 
 before(async () => {
-  database = await createTestDatabase('streaming');
-  db = createDb(database.url);
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  queues = createPipelineQueues(bullConnection(REDIS_URL), prefix);
-  deps = {
-    pool: db.pool,
-    queues,
-    redis,
-    prefix,
-    fanoutBatchSize: 50,
-    materialization: { inlineLimit: 5, chunkSizes: [64, 128] },
-  };
-  await db.pool.query(
+  fixture = await startCampaignsFixture(
+    'streaming',
     `INSERT INTO vehicles (id, model, region, software_version, tags)
      SELECT 'ST' || lpad(g::text, 6, '0'), CASE WHEN g % 2 = 0 THEN 'sedan' ELSE 'truck' END,
             'eu', '1.0.0', ARRAY[]::text[]
      FROM generate_series(1, 1000) g`,
+    { fanoutBatchSize: 50, materialization: { inlineLimit: 5, chunkSizes: [64, 128] } },
   );
+  ({ db, queues, deps } = fixture);
 });
 
 after(async () => {
-  await queues.notices.obliterate({ force: true });
-  await queues.campaigns.obliterate({ force: true });
-  await queues.close();
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  await db.close();
-  await database.drop();
+  await fixture.close();
 });
 
 const update = {

@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as mqttPacket from 'mqtt-packet';
 import { encodePublishBatch, MqttClientError, type Qos1Message } from '../src/index.js';
+import { hex } from './hex-fixture.js';
 
-const hex = (lines: string) =>
-  Buffer.from(
-    lines
-      .split('\n')
-      .map((line) => (line.split('|')[0] ?? '').replace(/\s+/g, ''))
-      .join(''),
-    'hex',
-  );
 const ascii = (text: string) => Buffer.from(text).toString('hex');
 
 const notice: Qos1Message = {

@@ -178,43 +178,56 @@ export async function startPipelineRig(options: RigOptions): Promise<PipelineRig
   }
 }
 
+async function pollCampaign(
+  db: Db,
+  campaignId: string,
+  done: (detail: CampaignDetail) => boolean,
+  timeoutMs: number,
+  onProgress?: (detail: CampaignDetail) => void,
+): Promise<CampaignDetail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const detail = await getCampaignDetail(db.pool, campaignId);
+    if (!detail) throw new Error(`campaign ${campaignId} is gone`);
+    onProgress?.(detail);
+    if (done(detail)) return detail;
+    if (Date.now() > deadline)
+      throw new Error(`campaign did not get there: ${JSON.stringify(detail.counts)}`);
+    await sleep(50);
+  }
+}
+
 /**
  * Polls the campaign's counters until every delivery is written and none is pending (large
  * targets are written in the background); returns the detail at that moment.
  */
-export async function waitUntilPublished(
+export function waitUntilPublished(
   db: Db,
   campaignId: string,
   onProgress?: (done: number, total: number) => void,
   timeoutMs = 30 * 60_000,
 ): Promise<CampaignDetail> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const detail = await getCampaignDetail(db.pool, campaignId);
-    if (!detail) throw new Error(`campaign ${campaignId} is gone`);
-    onProgress?.(detail.total - detail.counts.pending, detail.total);
-    if (detail.counts.pending === 0 && detail.materialization.state !== 'materializing')
-      return detail;
-    if (Date.now() > deadline)
-      throw new Error(`fan-out did not finish: ${JSON.stringify(detail.counts)}`);
-    await sleep(50);
-  }
+  return pollCampaign(
+    db,
+    campaignId,
+    (d) => d.counts.pending === 0 && d.materialization.state !== 'materializing',
+    timeoutMs,
+    (d) => onProgress?.(d.total - d.counts.pending, d.total),
+  );
 }
 
 /** Polls until the campaign's deliveries are all written; returns the detail then. */
-export async function waitUntilMaterialized(
+export function waitUntilMaterialized(
   db: Db,
   campaignId: string,
   timeoutMs = 30 * 60_000,
 ): Promise<CampaignDetail> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const detail = await getCampaignDetail(db.pool, campaignId);
-    if (!detail) throw new Error(`campaign ${campaignId} is gone`);
-    if (detail.materialization.state !== 'materializing') return detail;
-    if (Date.now() > deadline) throw new Error('materialization did not finish');
-    await sleep(50);
-  }
+  return pollCampaign(
+    db,
+    campaignId,
+    (d) => d.materialization.state !== 'materializing',
+    timeoutMs,
+  );
 }
 
 export const benchUpdate = {
