@@ -179,6 +179,21 @@ describe('raw MQTT 5 session', () => {
     assert.match(seen.closed[0]!.message, /over the 1024/);
   });
 
+  it('drops a broker that sends a malformed remaining length or a PUBACK without a packet id', async () => {
+    for (const bytes of [
+      [0x30, 0xff, 0xff, 0xff, 0xff, 0x7f], // five length bytes (section 1.5.5 allows four)
+      [0x40, 0x01, 0x00], // PUBACK one byte long
+    ]) {
+      const b = await broker(acceptWith());
+      const { seen, handlers } = recorder();
+      await MqttSession.connect({ url: b.url, clientId: 'c' }, handlers);
+      b.connections[0]!.socket.write(Buffer.from(bytes));
+      await waitUntil(() => seen.closed.length === 1, 'close');
+      assert.equal(seen.closed[0]?.code, 'ROADCAST_ERR_MQTT_PROTOCOL');
+      assert.equal(seen.pubacks.length, 0);
+    }
+  });
+
   it('pings an idle broker within its keepalive and drops one that stops answering', async () => {
     let answering = true;
     const b = await broker((c) =>
