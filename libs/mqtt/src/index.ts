@@ -7,12 +7,8 @@ export {
   type PacketReaderOptions,
 } from './packet-reader.js';
 export { MQTT_CLIENT_ERRORS, MqttClientError, type MqttClientErrorCode } from './client-errors.js';
-export {
-  MqttSession,
-  type ConnackInfo,
-  type MqttSessionHandlers,
-  type MqttSessionOptions,
-} from './mqtt-session.js';
+export { MqttSession, type MqttSessionHandlers } from './mqtt-session.js';
+export type { ConnackInfo, MqttSessionOptions } from './session-handshake.js';
 export {
   encodePublishBatch,
   type PublishBatch,

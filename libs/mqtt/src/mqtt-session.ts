@@ -1,39 +1,19 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import { TLSSocket } from 'node:tls';
 import * as mqttPacket from 'mqtt-packet';
 import type { IConnackPacket, IDisconnectPacket, Packet } from 'mqtt-packet';
 import { MqttClientError } from './client-errors.js';
 import { InboundFrames } from './inbound-frames.js';
-
-export interface MqttSessionOptions {
-  /** `mqtt://host:port` or `mqtts://host:port`. */
-  url: string;
-  clientId: string;
-  username?: string | undefined;
-  password?: string | undefined;
-  /** Seconds; 0 turns keepalive off. The broker's Server Keep Alive wins [MQTT-3.2.2-21]. */
-  keepaliveSeconds?: number;
-  /** Dial, TLS and CONNACK together. */
-  connectTimeoutMs?: number;
-  /** Largest packet accepted from the broker, announced in CONNECT [MQTT-3.1.2-24]. */
-  maximumPacketSize?: number;
-  cleanStart?: boolean;
-  sessionExpiryInterval?: number;
-  /** For `mqtts:` (CA, client certificate, servername…). */
-  tls?: tls.ConnectionOptions;
-}
-
-/** What the broker's CONNACK said, with the protocol's defaults filled in. */
-export interface ConnackInfo {
-  sessionPresent: boolean;
-  /** QoS 1 and 2 publishes the broker takes unacknowledged (default 65,535). */
-  receiveMaximum: number;
-  /** Largest packet the broker accepts, when it says. */
-  maximumPacketSize: number | undefined;
-  /** Keepalive in force, in seconds. */
-  keepaliveSeconds: number;
-  assignedClientIdentifier: string | undefined;
-}
+import {
+  CONNACK,
+  type ConnackInfo,
+  connackInfo,
+  type MqttSessionOptions,
+  connectPacket,
+  DEFAULT_MAX_PACKET,
+  dial,
+  readConnack,
+} from './session-handshake.js';
 
 export interface MqttSessionHandlers {
   /** A PUBACK for one of this session's QoS 1 publishes. */
@@ -50,27 +30,7 @@ export interface MqttSessionHandlers {
 
 const PUBACK = 0x40;
 const PINGRESP = 0xd0;
-const CONNACK = 0x20;
 const PINGREQ_BYTES = Buffer.from([0xc0, 0x00]);
-const DEFAULT_MAX_PACKET = 1024 * 1024;
-
-function dial(url: URL, options: MqttSessionOptions): net.Socket {
-  const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-  if (url.protocol === 'mqtts:' || url.protocol === 'ssl:') {
-    return tls.connect({
-      servername: net.isIP(host) ? undefined : host,
-      ...options.tls,
-      host,
-      port: Number(url.port || 8883),
-    });
-  }
-  if (url.protocol !== 'mqtt:' && url.protocol !== 'tcp:')
-    throw new MqttClientError(
-      'ROADCAST_ERR_MQTT_CONNECT_REFUSED',
-      `unsupported URL scheme ${url.protocol}`,
-    );
-  return net.connect({ host, port: Number(url.port || 1883) });
-}
 
 /**
  * One raw MQTT 5 client connection: dial, CONNECT/CONNACK, framed reading and keepalive.
@@ -141,7 +101,7 @@ export class MqttSession {
                 'ROADCAST_ERR_MQTT_PROTOCOL',
                 'first packet is not CONNACK',
               );
-            session = accept(parseConnack(data.subarray(headerAt, end)));
+            session = accept(readConnack(data.subarray(headerAt, end)));
           });
           session?.handlers.readEnd?.();
         } catch (err) {
@@ -155,29 +115,10 @@ export class MqttSession {
       };
       let session: MqttSession | undefined;
       const accept = (connack: IConnackPacket): MqttSession => {
-        const reason = connack.reasonCode ?? 0;
-        if (reason >= 0x80)
-          throw new MqttClientError(
-            'ROADCAST_ERR_MQTT_CONNECT_REFUSED',
-            `reason 0x${reason.toString(16)}`,
-            reason,
-          );
         clearTimeout(timer);
         socket.off('error', onError);
         socket.off('close', onClose);
-        const p = connack.properties ?? {};
-        const s = new MqttSession(
-          socket,
-          {
-            sessionPresent: connack.sessionPresent,
-            receiveMaximum: p.receiveMaximum ?? 65_535,
-            maximumPacketSize: p.maximumPacketSize,
-            keepaliveSeconds: p.serverKeepAlive ?? options.keepaliveSeconds ?? 30,
-            assignedClientIdentifier: p.assignedClientIdentifier,
-          },
-          handlers,
-          frames,
-        );
+        const s = new MqttSession(socket, connackInfo(connack, options), handlers, frames);
         s.start();
         resolve(s);
         return s;
@@ -185,28 +126,8 @@ export class MqttSession {
       socket.on('data', onData);
       socket.once('error', onError);
       socket.once('close', onClose);
-      socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => {
-        socket.write(
-          mqttPacket.generate(
-            {
-              cmd: 'connect',
-              protocolId: 'MQTT',
-              protocolVersion: 5,
-              clean: options.cleanStart ?? true,
-              clientId: options.clientId,
-              keepalive: options.keepaliveSeconds ?? 30,
-              ...(options.username !== undefined ? { username: options.username } : {}),
-              ...(options.password !== undefined
-                ? { password: Buffer.from(options.password) }
-                : {}),
-              properties: {
-                sessionExpiryInterval: options.sessionExpiryInterval ?? 0,
-                maximumPacketSize: maxPacket,
-              },
-            },
-            { protocolVersion: 5 },
-          ),
-        );
+      socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
+        socket.write(connectPacket(options, maxPacket));
       });
     });
   }
@@ -344,19 +265,4 @@ export class MqttSession {
     this.failure ??= error;
     this.socket.destroy();
   }
-}
-
-function parseConnack(bytes: Buffer): IConnackPacket {
-  let out: Packet | undefined;
-  let error: Error | undefined;
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
-  parser.on('packet', (p: Packet) => (out = p));
-  parser.on('error', (e: Error) => (error = e));
-  parser.parse(bytes);
-  if (error || out?.cmd !== 'connack')
-    throw new MqttClientError(
-      'ROADCAST_ERR_MQTT_PROTOCOL',
-      `unreadable CONNACK${error ? `: ${error.message}` : ''}`,
-    );
-  return out as IConnackPacket;
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { MqttClientError } from './client-errors.js';
-import { MqttSession, type ConnackInfo, type MqttSessionOptions } from './mqtt-session.js';
+import { MqttSession } from './mqtt-session.js';
+import type { ConnackInfo, MqttSessionOptions } from './session-handshake.js';
 import type { PublishBatch } from './publish-batch.js';
 import { ReasonCode } from './reason-codes.js';
 
