@@ -123,6 +123,7 @@ test('a campaign is created with every delivery materialized and read back from 
   const got = await f.call(f.keys.viewer, { method: 'GET', url: `/v1/campaigns/${created.id}` });
   assert.equal(got.statusCode, 200);
   assert.equal(got.json().counts.pending, 500);
+  assert.deepEqual(got.json().materialization, { state: 'done', target: 500, written: 500 });
   assert.equal(
     (
       await f.call(f.keys.viewer, {

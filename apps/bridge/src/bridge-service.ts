@@ -11,7 +11,11 @@ import {
 } from '@roadcast/queue';
 import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
 import type { SigningKey } from '@roadcast/signing';
-import type { PipelineDeps } from '@roadcast/campaigns';
+import {
+  resumeMaterializations,
+  type MaterializationOptions,
+  type PipelineDeps,
+} from '@roadcast/campaigns';
 import type { BrokerCredentials } from './broker-credentials.js';
 import { BrokerLinks } from './broker-links.js';
 import { BrokerResolver } from './broker-resolver.js';
@@ -53,6 +57,8 @@ export interface BridgeOptions {
   };
   /** Names this process's MQTT client ids. */
   instanceId?: string;
+  /** Chunk sizes of background materialization (defaults suit production). */
+  materialization?: MaterializationOptions;
 }
 
 export interface Bridge {
@@ -92,6 +98,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     clientIdPrefix: `roadcast-bridge-${options.instanceId ?? process.pid}`,
     ...(options.edgeCredentials ? { credentials: options.edgeCredentials } : {}),
     logger,
+    ackLatency: (brokerId) => {
+      const histogram = metrics.puback.labels({ broker: brokerId });
+      return (ms) => histogram.observe(ms / 1000);
+    },
   });
   const metrics = createBridgeMetrics(options.registry, () => links, () => queues);
   const presence = new PresenceStore({ redis, prefix: options.prefix });
@@ -123,6 +133,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     prefix: options.prefix,
     fanoutBatchSize: options.fanoutBatchSize,
     logger,
+    ...(options.materialization ? { materialization: options.materialization } : {}),
   };
   const ctx: BridgeContext = {
     pool: db.pool,
@@ -139,6 +150,14 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     retryBaseMs: options.retryBaseMs,
     retryMaxMs: options.retryMaxMs,
   });
+  // Materializations a crashed create request or an exhausted job left unfinished.
+  const resume = () =>
+    resumeMaterializations(pipeline).catch((err: unknown) =>
+      logger.warn({ err: (err as Error).message }, 'materialization resume check failed'),
+    );
+  await resume();
+  const resumeTimer = setInterval(() => void resume(), 60_000);
+  resumeTimer.unref();
   const ingest = options.ingest
     ? startCampaignIngest({
         url: options.ingest.url,
@@ -162,6 +181,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return true;
     },
     async close() {
+      clearInterval(resumeTimer);
       await ingest?.close();
       await Promise.allSettled(workers.map((w) => w.close()));
       await links.close();

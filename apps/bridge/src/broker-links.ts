@@ -13,6 +13,8 @@ export interface BrokerLinksOptions {
   clientIdPrefix: string;
   credentials?: BrokerCredentials;
   logger: Logger;
+  /** Where each broker's publish→PUBACK times go. */
+  ackLatency?(brokerId: string): (ms: number) => void;
 }
 
 export interface BrokerEntry {
@@ -43,6 +45,7 @@ export class BrokerLinks {
         clientIdPrefix: this.options.clientIdPrefix,
         ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         logger: this.options.logger,
+        ...(this.options.ackLatency ? { onAckLatency: this.options.ackLatency(broker.id) } : {}),
       }),
       breaker: new CircuitBreaker({
         failureThreshold: this.options.breakerFailureThreshold,

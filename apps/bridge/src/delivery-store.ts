@@ -1,12 +1,9 @@
 import type pg from 'pg';
 import type { CampaignStatusName, DeliveryStateName } from '@roadcast/contracts';
+import type { PublishReport } from './publish-report.js';
 
-/** A delivery with what its notice needs from the campaign. */
-export interface DeliveryToPublish {
-  id: number;
-  vehicleId: string;
-  noticeId: string;
-  state: DeliveryStateName;
+/** What a notice needs from its campaign. */
+export interface CampaignNoticeFields {
   campaignId: string;
   campaignStatus: CampaignStatusName;
   updateId: string;
@@ -18,81 +15,105 @@ export interface DeliveryToPublish {
   expiresAt: Date;
 }
 
-export interface PublishOutcome {
+/** A delivery with what its notice needs from the campaign. */
+export interface DeliveryToPublish extends CampaignNoticeFields {
   id: number;
-  state: 'published' | 'parked';
-  brokerId: string;
+  vehicleId: string;
+  noticeId: string;
+  state: DeliveryStateName;
+  /** The vehicle's sticky edge pool as stored, or null when it has none yet. */
+  poolId: string | null;
 }
 
-/** Deliveries by id that are still in one of `states`, with their campaign's notice fields. */
+interface CampaignGroupRow extends CampaignNoticeFields {
+  /** id, vehicle id, notice id, state and pool id of each delivery, see FIELD and RECORD. */
+  deliveries: string;
+}
+
+// Separators no vehicle id, pool id, uuid or state contains: splitting one string is far
+// cheaper than parsing a Postgres array per column.
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+/**
+ * Deliveries by id that are still in one of `states`, in id order, with their campaign's
+ * notice fields and their vehicle's sticky pool: one round trip that returns each campaign
+ * once with its deliveries packed into one string, so nothing per delivery is parsed twice.
+ */
 export async function loadDeliveries(
   pool: pg.Pool,
   ids: readonly number[],
   states: readonly DeliveryStateName[],
 ): Promise<DeliveryToPublish[]> {
-  const { rows } = await pool.query<DeliveryToPublish>(
-    `SELECT d.id, d.vehicle_id AS "vehicleId", d.notice_id AS "noticeId", d.state, d.campaign_id AS "campaignId",
-            c.status AS "campaignStatus", c.update_id AS "updateId", c.update_version AS "updateVersion",
-            c.update_url AS "updateUrl", c.update_sha256 AS "updateSha256", c.update_size AS "updateSize",
-            c.priority, c.expires_at AS "expiresAt"
-     FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+  const { rows } = await pool.query<CampaignGroupRow>(
+    `SELECT c.id AS "campaignId", c.status AS "campaignStatus", c.update_id AS "updateId",
+            c.update_version AS "updateVersion", c.update_url AS "updateUrl",
+            c.update_sha256 AS "updateSha256", c.update_size AS "updateSize", c.priority,
+            c.expires_at AS "expiresAt",
+            string_agg(concat_ws(E'\\x1f', d.id, d.vehicle_id, d.notice_id, d.state, v.pool_id),
+                       E'\\x1e' ORDER BY d.id) AS deliveries
+     FROM deliveries d
+     JOIN campaigns c ON c.id = d.campaign_id
+     LEFT JOIN vehicles v ON v.id = d.vehicle_id
      WHERE d.id = ANY($1::bigint[]) AND d.state = ANY($2::delivery_state[])
-     ORDER BY d.id`,
+     GROUP BY c.id`,
     [ids, states],
   );
-  return rows.map((r) => ({ ...r, updateSize: Number(r.updateSize) }));
+  const out: DeliveryToPublish[] = [];
+  for (const { deliveries, ...row } of rows) {
+    const campaign: CampaignNoticeFields = { ...row, updateSize: Number(row.updateSize) };
+    for (const record of deliveries.split(RECORD)) {
+      const [id, vehicleId, noticeId, state, poolId] = record.split(FIELD);
+      out.push({
+        ...campaign,
+        id: Number(id),
+        vehicleId: vehicleId!,
+        noticeId: noticeId!,
+        state: state as DeliveryStateName,
+        poolId: poolId ?? null,
+      });
+    }
+  }
+  if (rows.length > 1) out.sort((a, b) => a.id - b.id);
+  return out;
 }
 
 /**
- * Records PUBACK outcomes in one statement. Only deliveries still pending, published or
- * parked move: an acknowledgement, expiry or cancellation that arrived meanwhile wins.
- * Returns the ids that were updated.
+ * Records a whole report in one statement: accepted deliveries move to published or parked
+ * (attempt counted, error cleared), failed ones keep their state and note the error. Only
+ * deliveries still pending, published or parked change: an acknowledgement, expiry or
+ * cancellation that arrived meanwhile wins. Returns how many published notices were
+ * recorded as published; fewer than reported means some crossed a cancel or an ack.
  */
-export async function recordOutcomes(
-  pool: pg.Pool,
-  outcomes: readonly PublishOutcome[],
-): Promise<Set<number>> {
-  if (outcomes.length === 0) return new Set();
+export async function recordReport(pool: pg.Pool, report: PublishReport): Promise<number> {
+  if (report.size === 0) return 0;
+  const { rows } = await pool.query<{ published: number }>(
+    `WITH recorded AS (
+       UPDATE deliveries d SET
+         state = COALESCE(v.state, d.state),
+         broker_id = CASE WHEN v.state IS NULL THEN d.broker_id ELSE v.broker_id END,
+         attempts = d.attempts + CASE WHEN v.state IS NULL THEN 0 ELSE 1 END,
+         last_error = v.error,
+         updated_at = now(),
+         published_at = CASE WHEN v.state = 'published' THEN now() ELSE d.published_at END,
+         parked_at = CASE WHEN v.state = 'parked' THEN now() ELSE d.parked_at END
+       FROM unnest($1::bigint[], $2::delivery_state[], $3::text[], $4::text[])
+         AS v(id, state, broker_id, error)
+       WHERE d.id = v.id AND d.state IN ('pending', 'published', 'parked')
+       RETURNING v.state
+     )
+     SELECT count(*) FILTER (WHERE state = 'published')::int AS published FROM recorded`,
+    [report.ids, report.states, report.brokerIds, report.errors],
+  );
+  return rows[0]?.published ?? 0;
+}
+
+/** Which of these deliveries are cancelled now. */
+export async function cancelledAmong(pool: pg.Pool, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
   const { rows } = await pool.query<{ id: number }>(
-    `UPDATE deliveries d SET
-       state = v.state::delivery_state,
-       broker_id = v.broker_id,
-       attempts = d.attempts + 1,
-       last_error = NULL,
-       updated_at = now(),
-       published_at = CASE WHEN v.state = 'published' THEN now() ELSE d.published_at END,
-       parked_at = CASE WHEN v.state = 'parked' THEN now() ELSE d.parked_at END
-     FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, state, broker_id)
-     WHERE d.id = v.id AND d.state IN ('pending', 'published', 'parked')
-     RETURNING d.id`,
-    [outcomes.map((o) => o.id), outcomes.map((o) => o.state), outcomes.map((o) => o.brokerId)],
-  );
-  return new Set(rows.map((r) => r.id));
-}
-
-/** Notes why deliveries could not be published this time; their state does not change. */
-export async function recordFailures(
-  pool: pg.Pool,
-  failures: ReadonlyArray<{ id: number; error: string }>,
-): Promise<void> {
-  if (failures.length === 0) return;
-  await pool.query(
-    `UPDATE deliveries d SET last_error = v.error, updated_at = now()
-     FROM unnest($1::bigint[], $2::text[]) AS v(id, error)
-     WHERE d.id = v.id AND d.state IN ('pending', 'published', 'parked')`,
-    [failures.map((f) => f.id), failures.map((f) => f.error.slice(0, 500))],
-  );
-}
-
-/** Current states of some deliveries. */
-export async function deliveryStates(
-  pool: pg.Pool,
-  ids: readonly number[],
-): Promise<Map<number, DeliveryStateName>> {
-  if (ids.length === 0) return new Map();
-  const { rows } = await pool.query<{ id: number; state: DeliveryStateName }>(
-    'SELECT id, state FROM deliveries WHERE id = ANY($1::bigint[])',
+    `SELECT id FROM deliveries WHERE id = ANY($1::bigint[]) AND state = 'cancelled' ORDER BY id`,
     [ids],
   );
-  return new Map(rows.map((r) => [r.id, r.state]));
+  return rows.map((r) => r.id);
 }

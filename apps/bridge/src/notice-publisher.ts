@@ -1,25 +1,20 @@
 import type { Logger } from 'pino';
 import type { NoticeType } from '@roadcast/contracts';
+import {
+  encodePublishBatch,
+  MqttClientError,
+  PUBLISH_TIMED_OUT,
+  type PublishBatch,
+} from '@roadcast/mqtt';
 import type { SigningKey } from '@roadcast/signing';
 import type { EdgeBrokerInfo } from '@roadcast/routing';
 import { NO_MATCHING_SUBSCRIBERS } from './broker-link.js';
 import type { BrokerLinks } from './broker-links.js';
 import type { BrokerResolver } from './broker-resolver.js';
-import { BridgeError } from './bridge-errors.js';
 import type { BridgeMetrics } from './bridge-metrics.js';
-import type { DeliveryToPublish, PublishOutcome } from './delivery-store.js';
-import { buildNoticeBatch } from './notice-factory.js';
-
-export interface PublishFailure {
-  id: number;
-  brokerId: string | undefined;
-  error: string;
-}
-
-export interface PublishReport {
-  outcomes: PublishOutcome[];
-  failures: PublishFailure[];
-}
+import type { DeliveryToPublish } from './delivery-store.js';
+import { buildNoticeBatch, type OutgoingNotice } from './notice-factory.js';
+import { PublishReport } from './publish-report.js';
 
 export interface NoticePublisherOptions {
   resolver: BrokerResolver;
@@ -31,10 +26,14 @@ export interface NoticePublisherOptions {
   connectWaitMs: number;
 }
 
+/** Publishes refused by the broker (reason ≥ 0x80) are the notice's problem, not the broker's. */
+const REFUSED = 0x80;
+
 /**
  * Publishes one notice per delivery to each vehicle's edge broker. Deliveries are split by
- * broker and every broker's share runs on its own, so a broker that is down or slow fails
- * only its own share (quickly, once its circuit is open) while the others complete.
+ * broker and every broker's share runs on its own, as one pre-encoded batch, so a broker
+ * that is down or slow fails only its own share (quickly, once its circuit is open) while
+ * the others complete.
  */
 export class NoticePublisher {
   private readonly options: NoticePublisherOptions;
@@ -47,77 +46,78 @@ export class NoticePublisher {
     deliveries: readonly DeliveryToPublish[],
     type: NoticeType,
   ): Promise<PublishReport> {
-    const report: PublishReport = { outcomes: [], failures: [] };
+    const report = new PublishReport(deliveries);
     if (deliveries.length === 0) return report;
-    const brokers = await this.options.resolver.resolve(deliveries.map((d) => d.vehicleId));
-    const groups = new Map<string, { broker: EdgeBrokerInfo; deliveries: DeliveryToPublish[] }>();
-    for (const d of deliveries) {
-      const broker = brokers.get(d.vehicleId);
+    const brokers = await this.options.resolver.resolve(deliveries);
+    const groups = new Map<string, { broker: EdgeBrokerInfo; indexes: number[] }>();
+    for (let i = 0; i < deliveries.length; i += 1) {
+      const broker = brokers[i];
       if (!broker) {
-        report.failures.push({ id: d.id, brokerId: undefined, error: 'ROADCAST_ERR_NO_BROKER' });
+        report.fail(i, undefined, 'ROADCAST_ERR_NO_BROKER');
         continue;
       }
-      const group = groups.get(broker.id) ?? { broker, deliveries: [] };
-      group.deliveries.push(d);
-      groups.set(broker.id, group);
+      const group = groups.get(broker.id);
+      if (group) group.indexes.push(i);
+      else groups.set(broker.id, { broker, indexes: [i] });
     }
     await Promise.all(
-      [...groups.values()].map((g) => this.publishToBroker(g.broker, g.deliveries, type, report)),
+      [...groups.values()].map((g) =>
+        this.publishToBroker(g.broker, g.indexes, deliveries, type, report),
+      ),
     );
     const m = this.options.metrics.notices;
-    const published = report.outcomes.filter((o) => o.state === 'published').length;
-    if (published) m.inc({ type, result: 'published' }, published);
-    if (report.outcomes.length - published)
-      m.inc({ type, result: 'parked' }, report.outcomes.length - published);
-    if (report.failures.length) m.inc({ type, result: 'failed' }, report.failures.length);
+    if (report.published) m.inc({ type, result: 'published' }, report.published);
+    if (report.parked) m.inc({ type, result: 'parked' }, report.parked);
+    if (report.failed) m.inc({ type, result: 'failed' }, report.failed);
     return report;
   }
 
   private async publishToBroker(
     broker: EdgeBrokerInfo,
-    deliveries: readonly DeliveryToPublish[],
+    indexes: number[],
+    all: readonly DeliveryToPublish[],
     type: NoticeType,
     report: PublishReport,
   ): Promise<void> {
     const { link, breaker } = this.options.links.get(broker);
     const failAll = (error: string) => {
-      for (const d of deliveries) report.failures.push({ id: d.id, brokerId: broker.id, error });
+      for (const i of indexes) report.fail(i, broker.id, error);
     };
     if (!breaker.tryAcquire()) return failAll('ROADCAST_ERR_BROKER_UNAVAILABLE: circuit open');
     if (!(await link.waitConnected(this.options.connectWaitMs))) {
       breaker.failure();
       this.options.logger.warn(
-        { brokerId: broker.id, deliveries: deliveries.length },
+        { brokerId: broker.id, deliveries: indexes.length },
         'edge broker unavailable',
       );
       return failAll('ROADCAST_ERR_BROKER_UNAVAILABLE: not connected');
     }
-    const notices = await buildNoticeBatch(deliveries, type, this.options.key);
-    let brokerFailed = false;
-    await Promise.all(
-      notices.map(async (notice) => {
-        const d = notice.delivery;
-        try {
-          const stopTimer = this.options.metrics.puback.startTimer({ broker: broker.id });
-          const reason = await link.publish(notice.topic, notice.payload, notice.properties);
-          stopTimer();
-          report.outcomes.push({
-            id: d.id,
-            state: reason === NO_MATCHING_SUBSCRIBERS ? 'parked' : 'published',
-            brokerId: broker.id,
-          });
-        } catch (err) {
-          const code = err instanceof BridgeError ? err.code : 'ROADCAST_ERR_PUBLISH_FAILED';
-          if (!(err instanceof BridgeError) || err.code !== 'ROADCAST_ERR_PUBLISH_REFUSED')
-            brokerFailed = true;
-          report.failures.push({
-            id: d.id,
-            brokerId: broker.id,
-            error: `${code}: ${(err as Error).message}`,
-          });
-        }
-      }),
+    const notices = await buildNoticeBatch(
+      indexes.map((i) => all[i]!),
+      type,
+      this.options.key,
     );
+    const { batch, sendable } = encodeNotices(notices, indexes, broker.id, report);
+    const codes = await link.publish(batch);
+    let brokerFailed = false;
+    for (let k = 0; k < codes.length; k += 1) {
+      const code = codes[k]!;
+      const i = sendable[k]!;
+      if (code >= 0 && code < REFUSED) {
+        report.accept(i, code === NO_MATCHING_SUBSCRIBERS ? 'parked' : 'published', broker.id);
+      } else if (code >= REFUSED) {
+        report.fail(i, broker.id, `ROADCAST_ERR_PUBLISH_REFUSED: reason 0x${code.toString(16)}`);
+      } else {
+        brokerFailed = true;
+        report.fail(
+          i,
+          broker.id,
+          code === PUBLISH_TIMED_OUT
+            ? `ROADCAST_ERR_PUBLISH_TIMEOUT: ${broker.id}`
+            : `ROADCAST_ERR_LINK_CLOSED: ${broker.id}`,
+        );
+      }
+    }
     if (brokerFailed) {
       breaker.failure();
       this.options.logger.warn(
@@ -128,4 +128,33 @@ export class NoticePublisher {
       breaker.success();
     }
   }
+}
+
+/**
+ * The notices as one batch of PUBLISH packets. A notice that cannot be a PUBLISH at all (a
+ * vehicle id that makes an invalid topic) is refused on its own, and the rest still go.
+ */
+function encodeNotices(
+  notices: readonly OutgoingNotice[],
+  indexes: readonly number[],
+  brokerId: string,
+  report: PublishReport,
+): { batch: PublishBatch; sendable: readonly number[] } {
+  try {
+    return { batch: encodePublishBatch(notices), sendable: indexes };
+  } catch (err) {
+    if (!(err instanceof MqttClientError)) throw err;
+  }
+  const good: OutgoingNotice[] = [];
+  const sendable: number[] = [];
+  notices.forEach((notice, k) => {
+    try {
+      encodePublishBatch([notice]);
+      good.push(notice);
+      sendable.push(indexes[k]!);
+    } catch (err) {
+      report.fail(indexes[k]!, brokerId, `ROADCAST_ERR_PUBLISH_REFUSED: ${(err as Error).message}`);
+    }
+  });
+  return { batch: encodePublishBatch(good), sendable };
 }

@@ -1,36 +1,30 @@
 import { chunk, enqueueCancelNotices } from '@roadcast/queue';
 import type { BridgeContext } from './bridge-context.js';
-import {
-  deliveryStates,
-  recordFailures,
-  recordOutcomes,
-  type DeliveryToPublish,
-} from './delivery-store.js';
-import type { PublishReport } from './notice-publisher.js';
+import { cancelledAmong, recordReport, type DeliveryToPublish } from './delivery-store.js';
+import type { PublishReport } from './publish-report.js';
 
 /**
- * Writes what the brokers answered. A notice that reached a session after its campaign was
- * cancelled (the cancel read the deliveries a moment earlier) gets its cancel notice here.
+ * Writes what the brokers answered, in one statement. A notice that reached a session after
+ * its campaign was cancelled (the cancel read the deliveries a moment earlier) gets its
+ * cancel notice here.
  */
 export async function settleReport(
   ctx: BridgeContext,
   deliveries: readonly DeliveryToPublish[],
   report: PublishReport,
 ): Promise<void> {
-  const updated = await recordOutcomes(ctx.pool, report.outcomes);
-  await recordFailures(ctx.pool, report.failures);
-  for (const campaignId of new Set(deliveries.map((d) => d.campaignId)))
-    ctx.progress.note(campaignId);
-  const late = report.outcomes
-    .filter((o) => o.state === 'published' && !updated.has(o.id))
-    .map((o) => o.id);
-  if (late.length === 0) return;
-  const states = await deliveryStates(ctx.pool, late);
+  const published = await recordReport(ctx.pool, report);
+  const campaigns = new Set<string>();
+  for (const d of deliveries) campaigns.add(d.campaignId);
+  for (const campaignId of campaigns) ctx.progress.note(campaignId);
+  if (published === report.published) return;
+  const cancelled = await cancelledAmong(ctx.pool, report.publishedIds());
+  if (cancelled.length === 0) return;
   const byId = new Map(deliveries.map((d) => [d.id, d]));
   const byCampaign = new Map<string, { priority: number; ids: number[] }>();
-  for (const id of late) {
+  for (const id of cancelled) {
     const d = byId.get(id);
-    if (!d || states.get(id) !== 'cancelled') continue;
+    if (!d) continue;
     const entry = byCampaign.get(d.campaignId) ?? { priority: d.priority, ids: [] };
     entry.ids.push(id);
     byCampaign.set(d.campaignId, entry);
@@ -46,9 +40,4 @@ export async function settleReport(
       priority,
     );
   }
-}
-
-/** Keeps only the failed deliveries in the job, so its retry publishes nothing twice. */
-export function failedIds(report: PublishReport): number[] {
-  return [...new Set(report.failures.map((f) => f.id))];
 }

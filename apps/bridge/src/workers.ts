@@ -3,6 +3,7 @@ import { bullPrefix, cappedExponentialBackoff, JOBS, QUEUES } from '@roadcast/qu
 import type { BridgeContext } from './bridge-context.js';
 import { processCancelNotices } from './processors/cancel-notices.js';
 import { processFanout } from './processors/fanout.js';
+import { processMaterializeCampaign } from './processors/materialize-campaign.js';
 import { processRepublish } from './processors/republish.js';
 import { processStartCampaign } from './processors/start-campaign.js';
 
@@ -20,30 +21,39 @@ const noticeProcessors: Record<string, (job: Job, ctx: BridgeContext) => Promise
   [JOBS.cancelNotices]: processCancelNotices,
 };
 
+const campaignProcessors: Record<string, (job: Job, ctx: BridgeContext) => Promise<unknown>> = {
+  [JOBS.startCampaign]: processStartCampaign,
+  [JOBS.materializeCampaign]: processMaterializeCampaign,
+};
+
+function dispatch(processors: typeof noticeProcessors, ctx: BridgeContext) {
+  return async (job: Job) => {
+    const processor = processors[job.name];
+    if (!processor) throw new UnrecoverableError(`unknown job ${job.name}`);
+    return processor(job, ctx);
+  };
+}
+
 /** BullMQ workers of the notices and campaigns queues. */
 export function startWorkers(ctx: BridgeContext, options: WorkerOptions): Worker[] {
-  const common = { connection: options.connection, prefix: bullPrefix(options.prefix) };
-  const notices = new Worker(
-    QUEUES.notices,
-    async (job) => {
-      const processor = noticeProcessors[job.name];
-      if (!processor) throw new UnrecoverableError(`unknown job ${job.name}`);
-      return processor(job, ctx);
+  const common = {
+    connection: options.connection,
+    prefix: bullPrefix(options.prefix),
+    settings: {
+      backoffStrategy: cappedExponentialBackoff({
+        baseMs: options.retryBaseMs,
+        maxMs: options.retryMaxMs,
+      }),
     },
-    {
-      ...common,
-      concurrency: options.concurrency,
-      settings: {
-        backoffStrategy: cappedExponentialBackoff({
-          baseMs: options.retryBaseMs,
-          maxMs: options.retryMaxMs,
-        }),
-      },
-    },
-  );
-  const campaigns = new Worker(QUEUES.campaigns, (job) => processStartCampaign(job, ctx), {
+  };
+  const notices = new Worker(QUEUES.notices, dispatch(noticeProcessors, ctx), {
     ...common,
-    concurrency: 2,
+    concurrency: options.concurrency,
+  });
+  // Materializations take minutes for large targets; scheduled starts must not wait behind them.
+  const campaigns = new Worker(QUEUES.campaigns, dispatch(campaignProcessors, ctx), {
+    ...common,
+    concurrency: 4,
   });
   for (const worker of [notices, campaigns]) {
     worker.on('failed', (job, err) => {

@@ -75,3 +75,32 @@ test('deliveries to a stopped broker wait and complete after it returns; the oth
     new Set(sessionsB),
   );
 });
+
+test('a broker killed mid fan-out loses nothing: what it had not acknowledged is retried after it returns', async () => {
+  const ids = await registerVehicles(f, 'KM', 8_000);
+  const [poolA] = f.pools as [(typeof f.pools)[0]];
+  const inA = ids.filter((_, i) => i % 2 === 0);
+  const { campaign } = await createCampaign(
+    f.pipeline,
+    { name: 'Killed', update: testUpdate, target: { vehicleIds: inA } },
+    { createdBy: 'test' },
+  );
+  await waitFor(
+    async () => (await pendingIn(campaign.id, poolA.poolId)) < inA.length,
+    20_000,
+    'first notices parked',
+  );
+  await poolA.broker.kill();
+  const stranded = await pendingIn(campaign.id, poolA.poolId);
+  await new Promise((r) => setTimeout(r, 500));
+  await poolA.broker.restart();
+  const done = await waitForCampaign(f, campaign.id, (c) => c.counts.pending === 0, 60_000);
+  assert.equal(done.counts.parked, inA.length, 'every delivery ends parked, none lost');
+  assert.ok(stranded > 0, 'the kill landed mid fan-out');
+  const { rows } = await f.db.pool.query<{ retried: number }>(
+    `SELECT count(*)::int AS retried FROM deliveries
+     WHERE campaign_id = $1 AND last_error IS NULL AND attempts >= 1`,
+    [campaign.id],
+  );
+  assert.equal(rows[0]!.retried, inA.length, 'recorded once accepted, errors cleared');
+});

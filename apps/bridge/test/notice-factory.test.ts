@@ -19,6 +19,7 @@ function deliveries(count: number): DeliveryToPublish[] {
     state: 'pending',
     campaignId: '0b7e2d11-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
     campaignStatus: 'running',
+    poolId: null,
     updateId: 'telematics',
     updateVersion: '7.1.0',
     updateUrl: 'https://updates.example.com/telematics/7.1.0.bin',

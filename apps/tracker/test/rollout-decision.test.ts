@@ -70,3 +70,24 @@ test('completes when every wave started and nothing is unfinished', () => {
     action: 'none',
   });
 });
+
+test('while deliveries are still being written a campaign may pause, but neither moves on nor completes', () => {
+  const nothingYet = [wave(0, { state: 'running', size: 1000, installed: 0, unfinished: 0 })];
+  assert.deepEqual(
+    decideRollout({ id: 'c', currentWave: 0, waves: nothingYet, materializing: true }),
+    { action: 'none' },
+    'no delivery unfinished yet is not complete',
+  );
+  assert.deepEqual(decideRollout({ id: 'c', currentWave: 0, waves: nothingYet }), {
+    action: 'complete',
+  });
+  const early = [wave(0, { state: 'running', installed: 95, unfinished: 5 }), wave(1)];
+  assert.deepEqual(decideRollout({ id: 'c', currentWave: 0, waves: early, materializing: true }), {
+    action: 'none',
+  });
+  const failing = [wave(0, { state: 'running', failures: 20, unfinished: 80 }), wave(1)];
+  assert.equal(
+    decideRollout({ id: 'c', currentWave: 0, waves: failing, materializing: true }).action,
+    'pause',
+  );
+});

@@ -70,9 +70,11 @@ export async function getCampaignDetail(
     CampaignRow & {
       waves: WaveJson[] | null;
       counters: Array<[number, DeliveryStateName, number]> | null;
+      targetSize: number | null;
+      materializedAt: Date | null;
     }
   >(
-    `SELECT ${CAMPAIGN_COLUMNS},
+    `SELECT ${CAMPAIGN_COLUMNS}, c.target_size AS "targetSize", c.materialized_at AS "materializedAt",
        (SELECT json_agg(json_build_object(
            'index', w.index, 'percent', w.percent, 'successThreshold', w.success_threshold,
            'failureThreshold', w.failure_threshold, 'size', w.size, 'state', w.state,
@@ -93,9 +95,19 @@ export async function getCampaignDetail(
     total[state] += Number(count);
     byWave.set(wave, counts);
   }
-  const { waves, counters: _counters, ...campaign } = row;
+  const { waves, counters: _counters, targetSize, materializedAt, ...campaign } = row;
+  const detail = toCampaign(campaign, total);
   return {
-    ...toCampaign(campaign, total),
+    ...detail,
+    materialization: {
+      state: materializedAt
+        ? 'done'
+        : ['scheduled', 'running', 'paused'].includes(campaign.status)
+          ? 'materializing'
+          : 'stopped',
+      target: targetSize,
+      written: detail.total,
+    },
     waves: (waves ?? []).map((w) => ({
       ...w,
       startedAt: isoOrNull(w.startedAt),

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { isDeepStrictEqual } from 'node:util';
 import type { CampaignCreateRequest, CampaignDetail } from '@roadcast/contracts';
-import { appendEvent, enqueueCampaignStart } from '@roadcast/queue';
+import { appendEvent, enqueueCampaignStart, enqueueMaterialization } from '@roadcast/queue';
 import { planCampaign } from './campaign-plan.js';
 import { getCampaignDetail } from './campaign-read.js';
 import { CampaignError } from './errors.js';
 import { materializeDeliveries, recordWaveSizes } from './materialize.js';
+import { targetCondition } from './target-sql.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { startCampaign } from './lifecycle.js';
 
@@ -23,11 +25,30 @@ export interface CreateResult {
 }
 
 const UNIQUE_VIOLATION = '23505';
+/** Targets up to this size are written inside the create request. */
+export const DEFAULT_INLINE_LIMIT = 10_000;
+
+/** Whether the target has at most `limit` vehicles, reading no more than `limit + 1`. */
+async function targetAtMost(
+  client: pg.PoolClient,
+  target: CampaignCreateRequest['target'],
+  limit: number,
+): Promise<boolean> {
+  const where = targetCondition(target, 1);
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM vehicles v WHERE ${where.text} LIMIT $1) s`,
+    [limit + 1, ...where.values],
+  );
+  return (rows[0]?.n ?? 0) <= limit;
+}
 
 /**
- * Stores the campaign, its waves and one delivery per targeted vehicle in one transaction,
- * then starts it (now, or by a delayed job when it is due). A request repeated with the same
- * idempotency key by the same caller returns the campaign the first one created.
+ * Stores the campaign and its waves, then starts it (now, or by a delayed job when it is
+ * due). A target of up to `inlineLimit` vehicles gets its deliveries in the same
+ * transaction; a larger one is answered at once and materialized in the background by a
+ * job that writes chunks and enqueues each chunk's fan-out (see materializeCampaign). A
+ * request repeated with the same idempotency key by the same caller returns the campaign
+ * the first one created.
  */
 export async function createCampaign(
   deps: PipelineDeps,
@@ -42,12 +63,20 @@ export async function createCampaign(
   const plan = planCampaign(request, now);
   const id = randomUUID();
   const client = await deps.pool.connect();
+  let inline = true;
   try {
     await client.query('BEGIN');
+    inline = await targetAtMost(
+      client,
+      request.target,
+      deps.materialization?.inlineLimit ?? DEFAULT_INLINE_LIMIT,
+    );
     await client.query(
       `INSERT INTO campaigns (id, name, update_id, update_version, update_url, update_sha256, update_size,
-         priority, status, target, start_at, expires_at, created_by, request_id, idempotency_key, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12, $13, $14, now())`,
+         priority, status, target, start_at, expires_at, created_by, request_id, idempotency_key, updated_at,
+         materialized_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12, $13, $14, now(),
+         CASE WHEN $15 THEN now() END)`,
       [
         id,
         request.name,
@@ -63,6 +92,7 @@ export async function createCampaign(
         meta.createdBy,
         meta.requestId ?? null,
         meta.idempotencyKey ?? null,
+        inline,
       ],
     );
     await client.query(
@@ -77,8 +107,11 @@ export async function createCampaign(
         plan.waves.map((w) => w.failureThreshold),
       ],
     );
-    await materializeDeliveries(client, id, request.target, plan.waves);
-    await recordWaveSizes(client, id);
+    if (inline) {
+      const written = await materializeDeliveries(client, id, request.target, plan.waves);
+      await recordWaveSizes(client, id);
+      await client.query('UPDATE campaigns SET target_size = $2 WHERE id = $1', [id, written]);
+    }
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -91,7 +124,8 @@ export async function createCampaign(
   } finally {
     client.release();
   }
-  deps.logger?.info({ campaignId: id, requestId: meta.requestId }, 'campaign created');
+  deps.logger?.info({ campaignId: id, requestId: meta.requestId, inline }, 'campaign created');
+  if (!inline) await enqueueMaterialization(deps.queues, id);
   if (deps.redis) {
     await appendEvent(deps.redis, deps.prefix, {
       type: 'campaign.created',
@@ -142,7 +176,10 @@ async function replay(
       'this idempotency key was used for a different campaign request',
     );
   }
-  // The first request may have stored the campaign and failed before starting it.
+  // The first request may have stored the campaign and failed before starting it or
+  // before handing its materialization to the queue.
+  if (campaign.materialization.state === 'materializing')
+    await enqueueMaterialization(deps.queues, id);
   if (campaign.status === 'scheduled') await launch(deps, id, new Date(campaign.startAt));
   return { campaign: (await getCampaignDetail(deps.pool, id)) ?? campaign, replayed: true };
 }

@@ -7,10 +7,23 @@ export {
 } from './campaign-plan.js';
 export { targetCondition } from './target-sql.js';
 export { materializeDeliveries, recordWaveSizes } from './materialize.js';
-export { createCampaign, type CreateMeta, type CreateResult } from './create-campaign.js';
+export {
+  DEFAULT_CHUNK_SIZES,
+  materializeCampaign,
+  resumeMaterializations,
+  type MaterializeHooks,
+  type MaterializeResult,
+} from './materialize-campaign.js';
+export {
+  createCampaign,
+  DEFAULT_INLINE_LIMIT,
+  type CreateMeta,
+  type CreateResult,
+} from './create-campaign.js';
 export {
   cancelCampaign,
   enqueuePendingDeliveries,
+  type DeliveryRange,
   pauseCampaign,
   resumeCampaign,
   startCampaign,
@@ -19,4 +32,4 @@ export {
 export { getCampaignDetail, listCampaigns, listDeliveries } from './campaign-read.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { zeroCounts } from './campaign-row.js';
-export type { PipelineDeps } from './pipeline-deps.js';
+export type { MaterializationOptions, PipelineDeps } from './pipeline-deps.js';

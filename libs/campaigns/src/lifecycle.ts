@@ -41,12 +41,13 @@ export async function startWave(
   wave: number,
 ): Promise<boolean> {
   const client = await deps.pool.connect();
-  let priority: number;
+  let campaignRow: WrittenSoFar & { priority: number };
   try {
     await client.query('BEGIN');
-    const campaign = await client.query<{ priority: number }>(
+    const campaign = await client.query<WrittenSoFar & { priority: number }>(
       `UPDATE campaigns SET current_wave = GREATEST(current_wave, $2), updated_at = now()
-       WHERE id = $1 AND status = 'running' RETURNING priority`,
+       WHERE id = $1 AND status = 'running'
+       RETURNING priority, ${WRITTEN_SO_FAR}`,
       [campaignId, wave],
     );
     const started = await client.query(
@@ -58,7 +59,7 @@ export async function startWave(
       await client.query('ROLLBACK');
       return false;
     }
-    priority = campaign.rows[0]!.priority;
+    campaignRow = campaign.rows[0]!;
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -66,9 +67,39 @@ export async function startWave(
   } finally {
     client.release();
   }
-  const jobs = await enqueuePendingDeliveries(deps, campaignId, [wave], priority);
+  const jobs = await enqueuePendingDeliveries(
+    deps,
+    campaignId,
+    [wave],
+    campaignRow.priority,
+    writtenRange(campaignRow),
+  );
   deps.logger?.info({ campaignId, wave, jobs }, 'wave started');
   return true;
+}
+
+/** What a wave start or resume reads, under the campaign's row lock, of what is written. */
+interface WrittenSoFar {
+  lastDeliveryId: number | null;
+  materialized: boolean;
+}
+const WRITTEN_SO_FAR = `last_delivery_id AS "lastDeliveryId", materialized_at IS NOT NULL AS materialized`;
+
+/**
+ * While deliveries are still being written, a chunk committed after a wave start (or a
+ * resume) enqueues its own fan-out, having seen the wave started; the start enqueues the
+ * rest, up to the last delivery written when it took the campaign's row. Once everything
+ * is written, the start takes all.
+ */
+function writtenRange(w: WrittenSoFar): DeliveryRange {
+  return w.materialized ? {} : { upTo: w.lastDeliveryId ?? 0 };
+}
+
+export interface DeliveryRange {
+  /** Only deliveries with a greater id. */
+  after?: number;
+  /** Only deliveries up to this id. */
+  upTo?: number;
 }
 
 /**
@@ -80,16 +111,18 @@ export async function enqueuePendingDeliveries(
   campaignId: string,
   waves: readonly number[],
   priority: number,
+  range: DeliveryRange = {},
 ): Promise<number> {
+  if (range.upTo !== undefined && range.upTo <= (range.after ?? 0)) return 0;
   let jobs = 0;
   for (const wave of waves) {
-    let after = 0;
+    let after = range.after ?? 0;
     for (;;) {
       const { rows } = await deps.pool.query<{ id: number }>(
         `SELECT id FROM deliveries
-         WHERE campaign_id = $1 AND state = 'pending' AND wave = $2 AND id > $3
+         WHERE campaign_id = $1 AND id > $3 AND id <= $5 AND state = 'pending' AND wave = $2
          ORDER BY id LIMIT $4`,
-        [campaignId, wave, after, ID_PAGE],
+        [campaignId, wave, after, ID_PAGE, range.upTo ?? Number.MAX_SAFE_INTEGER],
       );
       if (rows.length === 0) break;
       const ids = rows.map((r) => r.id);
@@ -142,16 +175,14 @@ export async function pauseCampaign(
  * campaign paused before its start goes back to scheduled and starts when due.
  */
 export async function resumeCampaign(deps: PipelineDeps, campaignId: string): Promise<void> {
-  const { rows } = await deps.pool.query<{
-    status: CampaignStatusName;
-    priority: number;
-    startAt: Date;
-  }>(
+  const { rows } = await deps.pool.query<
+    WrittenSoFar & { status: CampaignStatusName; priority: number; startAt: Date }
+  >(
     `UPDATE campaigns c SET paused_reason = NULL, updated_at = now(),
        status = CASE WHEN EXISTS (SELECT 1 FROM campaign_waves w WHERE w.campaign_id = c.id AND w.state <> 'pending')
                 THEN 'running'::campaign_status ELSE 'scheduled'::campaign_status END
      WHERE id = $1 AND status = 'paused'
-     RETURNING status, priority, start_at AS "startAt"`,
+     RETURNING status, priority, start_at AS "startAt", ${WRITTEN_SO_FAR}`,
     [campaignId],
   );
   const resumed = rows[0];
@@ -177,6 +208,7 @@ export async function resumeCampaign(deps: PipelineDeps, campaignId: string): Pr
     campaignId,
     waves.rows.map((w) => w.index),
     resumed.priority,
+    writtenRange(resumed),
   );
 }
 

@@ -12,5 +12,16 @@ export interface PipelineDeps {
   prefix: string;
   /** Deliveries per fan-out job. */
   fanoutBatchSize: number;
+  materialization?: MaterializationOptions;
   logger?: Logger;
+}
+
+export interface MaterializationOptions {
+  /**
+   * Targets up to this many vehicles are written in the create request's transaction;
+   * larger ones stream in the background (default 10,000).
+   */
+  inlineLimit?: number;
+  /** Rows per streamed chunk, one entry per chunk, the last one repeating. */
+  chunkSizes?: readonly number[];
 }

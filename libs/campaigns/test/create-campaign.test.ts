@@ -1,15 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { createDb, type Db } from '@roadcast/db';
-import {
-  bullConnection,
-  createPipelineQueues,
-  type CancelNoticesJob,
-  type PipelineQueues,
-  type FanoutJob,
-} from '@roadcast/queue';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@roadcast/testing';
+import type { Db } from '@roadcast/db';
+import type { CancelNoticesJob, PipelineQueues, FanoutJob } from '@roadcast/queue';
 import type { CampaignCreateRequest } from '@roadcast/contracts';
 import {
   CampaignError,
@@ -21,22 +13,16 @@ import {
   startWave,
   type PipelineDeps,
 } from '../src/index.js';
+import { startCampaignsFixture, type CampaignsFixture } from './campaigns-fixture.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-let database: TestDatabase;
+let fixture: CampaignsFixture;
 let db: Db;
-let redis: Redis;
 let queues: PipelineQueues;
 let deps: PipelineDeps;
-const prefix = uniquePrefix('campaigns');
 
 before(async () => {
-  database = await createTestDatabase('campaigns');
-  db = createDb(database.url);
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  queues = createPipelineQueues(bullConnection(REDIS_URL), prefix);
-  deps = { pool: db.pool, queues, redis, prefix, fanoutBatchSize: 100 };
-  await db.pool.query(
+  fixture = await startCampaignsFixture(
+    'campaigns',
     `INSERT INTO vehicles (id, model, region, software_version, tags)
      SELECT 'VH' || lpad(g::text, 6, '0'),
             CASE WHEN g % 2 = 0 THEN 'sedan' ELSE 'truck' END,
@@ -44,18 +30,13 @@ before(async () => {
             '1.0.0',
             CASE WHEN g % 5 = 0 THEN ARRAY['beta'] ELSE ARRAY[]::text[] END
      FROM generate_series(1, 1000) g`,
+    { fanoutBatchSize: 100 },
   );
+  ({ db, queues, deps } = fixture);
 });
 
 after(async () => {
-  await queues.notices.obliterate({ force: true });
-  await queues.campaigns.obliterate({ force: true });
-  await queues.close();
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  await db.close();
-  await database.drop();
+  await fixture.close();
 });
 
 const update = {

@@ -152,9 +152,25 @@ export const Campaign = Type.Object(
 );
 export type Campaign = Static<typeof Campaign>;
 
+/** How far writing a campaign's deliveries has come; large targets are written in the background. */
+export const MaterializationProgress = Type.Object({
+  state: Type.Union(
+    [Type.Literal('materializing'), Type.Literal('done'), Type.Literal('stopped')],
+    {
+      description:
+        'stopped: the campaign ended (cancelled, expired) before every delivery was written',
+    },
+  ),
+  target: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+    description: 'Vehicles in the target when materialization began; null until counted',
+  }),
+  written: Type.Integer({ minimum: 0, description: 'Deliveries written so far' }),
+});
+export type MaterializationProgress = Static<typeof MaterializationProgress>;
+
 export const CampaignDetail = Type.Composite([
   Campaign,
-  Type.Object({ waves: Type.Array(WaveProgress) }),
+  Type.Object({ waves: Type.Array(WaveProgress), materialization: MaterializationProgress }),
 ]);
 export type CampaignDetail = Static<typeof CampaignDetail>;
 

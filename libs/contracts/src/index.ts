@@ -32,6 +32,7 @@ export {
   Campaign,
   CampaignCreateRequest,
   CampaignDetail,
+  MaterializationProgress,
   CampaignList,
   CampaignListQuery,
   CampaignStatusSchema,

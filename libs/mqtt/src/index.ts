@@ -6,6 +6,21 @@ export {
   type PacketReaderErrorCode,
   type PacketReaderOptions,
 } from './packet-reader.js';
+export { MQTT_CLIENT_ERRORS, MqttClientError, type MqttClientErrorCode } from './client-errors.js';
+export { MqttSession, type MqttSessionHandlers } from './mqtt-session.js';
+export type { ConnackInfo, MqttSessionOptions } from './session-handshake.js';
+export {
+  encodePublishBatch,
+  type PublishBatch,
+  type PublishProperties,
+  type Qos1Message,
+} from './publish-batch.js';
+export {
+  PUBLISH_LOST,
+  PUBLISH_TIMED_OUT,
+  Qos1Publisher,
+  type Qos1PublisherOptions,
+} from './qos1-publisher.js';
 export {
   ConnackReturnCode,
   ReasonCode,

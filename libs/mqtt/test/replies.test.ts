@@ -7,15 +7,7 @@ import {
   pubackWith,
   subackWith,
 } from '../src/index.js';
-
-const hex = (lines: string) =>
-  Buffer.from(
-    lines
-      .split('\n')
-      .map((line) => (line.split('|')[0] ?? '').replace(/\s+/g, ''))
-      .join(''),
-    'hex',
-  );
+import { hex } from './hex-fixture.js';
 
 describe('router replies', () => {
   const cases: Array<[string, Buffer | null, Buffer | null]> = [

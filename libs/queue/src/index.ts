@@ -2,6 +2,7 @@ export { bullPrefix, JOBS, jobPriority, QUEUES, redisKeys, type JobName } from '
 export {
   CancelNoticesJob,
   FanoutJob,
+  MaterializeCampaignJob,
   parseJobData,
   RepublishJob,
   StartCampaignJob,
@@ -23,7 +24,9 @@ export {
   enqueueCampaignStart,
   enqueueCancelNotices,
   enqueueFanout,
+  enqueueMaterialization,
   enqueueRepublish,
+  type CampaignJobData,
   type NoticeJobData,
   type PipelineQueues,
 } from './queues.js';

@@ -40,6 +40,13 @@ export const StartCampaignJob = Type.Object(
 );
 export type StartCampaignJob = Static<typeof StartCampaignJob>;
 
+/** Write a campaign's remaining deliveries in chunks, enqueueing fan-out for each chunk. */
+export const MaterializeCampaignJob = Type.Object(
+  { campaignId: CampaignId },
+  { additionalProperties: false },
+);
+export type MaterializeCampaignJob = Static<typeof MaterializeCampaignJob>;
+
 /**
  * The payload as its schema says, or an `UnrecoverableError` so BullMQ fails the job at
  * once instead of retrying something that can never succeed.

@@ -2,7 +2,7 @@
 export const QUEUES = {
   /** Publishing notices: fan-out batches, re-sends and cancel notices. */
   notices: 'notices',
-  /** Campaign lifecycle: scheduled starts. */
+  /** Campaign lifecycle: scheduled starts, materialization of large targets. */
   campaigns: 'campaigns',
 } as const;
 
@@ -11,6 +11,7 @@ export const JOBS = {
   republish: 'republish',
   cancelNotices: 'cancel-notices',
   startCampaign: 'start-campaign',
+  materializeCampaign: 'materialize-campaign',
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 

@@ -1,13 +1,21 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { CancelNoticesJob, FanoutJob, RepublishJob, StartCampaignJob } from './jobs.js';
+import type {
+  CancelNoticesJob,
+  FanoutJob,
+  MaterializeCampaignJob,
+  RepublishJob,
+  StartCampaignJob,
+} from './jobs.js';
 import { NOTICE_JOB_RETRY } from './backoff.js';
 import { bullPrefix, JOBS, jobPriority, QUEUES } from './names.js';
 
 export type NoticeJobData = FanoutJob | RepublishJob | CancelNoticesJob;
 
+export type CampaignJobData = StartCampaignJob | MaterializeCampaignJob;
+
 export interface PipelineQueues {
   notices: Queue<NoticeJobData>;
-  campaigns: Queue<StartCampaignJob>;
+  campaigns: Queue<CampaignJobData>;
   close(): Promise<void>;
 }
 
@@ -20,7 +28,7 @@ export function createPipelineQueues(
     connection,
     prefix: bullPrefix(prefix),
   });
-  const campaigns = new Queue<StartCampaignJob>(QUEUES.campaigns, {
+  const campaigns = new Queue<CampaignJobData>(QUEUES.campaigns, {
     connection,
     prefix: bullPrefix(prefix),
   });
@@ -90,6 +98,29 @@ export async function enqueueCampaignStart(
       backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 24 * 3600 },
+    },
+  );
+}
+
+/**
+ * Materializes a campaign's deliveries in the background. The job id makes a repeated
+ * request a no-op while one is queued or running; a job that ran out of attempts is
+ * removed, so asking again later starts a new one that resumes where the last stopped.
+ */
+export async function enqueueMaterialization(
+  queues: PipelineQueues,
+  campaignId: string,
+): Promise<void> {
+  await queues.campaigns.add(
+    JOBS.materializeCampaign,
+    { campaignId },
+    {
+      jobId: `materialize-${campaignId}`,
+      attempts: 200,
+      // The worker's capped exponential backoff, as for notice jobs.
+      backoff: { type: 'custom' },
+      removeOnComplete: { age: 3600 },
+      removeOnFail: true,
     },
   );
 }

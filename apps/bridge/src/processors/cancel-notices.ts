@@ -2,7 +2,6 @@ import type { Job } from 'bullmq';
 import { CancelNoticesJob, parseJobData } from '@roadcast/queue';
 import type { BridgeContext } from '../bridge-context.js';
 import { loadDeliveries } from '../delivery-store.js';
-import { failedIds } from '../settle-report.js';
 
 /**
  * Tells vehicles that were told about a cancelled campaign that it is withdrawn. The
@@ -19,16 +18,10 @@ export async function processCancelNotices(
     (d) => d.expiresAt.getTime() > now,
   );
   const report = await ctx.publisher.publish(deliveries, 'cancel');
-  const failed = failedIds(report);
-  if (failed.length > 0) {
-    await job.updateData({ ...data, deliveryIds: failed });
-    throw new Error(
-      `${failed.length} cancel notices not published: ${report.failures[0]?.error ?? ''}`,
-    );
+  if (report.failed > 0) {
+    await job.updateData({ ...data, deliveryIds: report.failedIds() });
+    throw new Error(`${report.failed} cancel notices not published: ${report.firstError()}`);
   }
-  ctx.logger.info(
-    { campaignId: data.campaignId, sent: report.outcomes.length },
-    'cancel notices sent',
-  );
-  return { sent: report.outcomes.length };
+  ctx.logger.info({ campaignId: data.campaignId, sent: report.accepted }, 'cancel notices sent');
+  return { sent: report.accepted };
 }

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { FanoutJob, parseJobData } from '@roadcast/queue';
 import type { BridgeContext } from '../bridge-context.js';
 import { loadDeliveries } from '../delivery-store.js';
-import { failedIds, settleReport } from '../settle-report.js';
+import { settleReport } from '../settle-report.js';
 
 export interface FanoutResult {
   published: number;
@@ -41,13 +41,11 @@ export async function processFanout(job: Job, ctx: BridgeContext): Promise<Fanou
     },
     'fan-out batch',
   );
-  const failed = failedIds(report);
-  if (failed.length > 0) {
-    await job.updateData({ ...data, deliveryIds: failed });
+  if (report.failed > 0) {
+    await job.updateData({ ...data, deliveryIds: report.failedIds() });
     throw new Error(
-      `${failed.length} of ${deliveries.length} notices not published: ${report.failures[0]?.error ?? ''}`,
+      `${report.failed} of ${deliveries.length} notices not published: ${report.firstError()}`,
     );
   }
-  const published = report.outcomes.filter((o) => o.state === 'published').length;
-  return { published, parked: report.outcomes.length - published };
+  return { published: report.published, parked: report.parked };
 }

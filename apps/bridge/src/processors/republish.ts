@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import { parseJobData, RepublishJob } from '@roadcast/queue';
 import type { BridgeContext } from '../bridge-context.js';
 import { loadDeliveries } from '../delivery-store.js';
-import { failedIds, settleReport } from '../settle-report.js';
+import { settleReport } from '../settle-report.js';
 
 /**
  * Sends unacknowledged notices again, with their original notice ids, to wherever each
@@ -17,13 +17,12 @@ export async function processRepublish(job: Job, ctx: BridgeContext): Promise<{ 
   ).filter((d) => d.campaignStatus === 'running' && d.expiresAt.getTime() > now);
   const report = await ctx.publisher.publish(deliveries, 'update');
   await settleReport(ctx, deliveries, report);
-  const failed = failedIds(report);
-  if (failed.length > 0) {
-    await job.updateData({ ...data, deliveryIds: failed });
+  if (report.failed > 0) {
+    await job.updateData({ ...data, deliveryIds: report.failedIds() });
     throw new Error(
-      `${failed.length} of ${deliveries.length} notices not re-sent: ${report.failures[0]?.error ?? ''}`,
+      `${report.failed} of ${deliveries.length} notices not re-sent: ${report.firstError()}`,
     );
   }
-  ctx.logger.debug({ reason: data.reason, sent: report.outcomes.length }, 'notices re-sent');
-  return { sent: report.outcomes.length };
+  ctx.logger.debug({ reason: data.reason, sent: report.accepted }, 'notices re-sent');
+  return { sent: report.accepted };
 }

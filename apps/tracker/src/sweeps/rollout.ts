@@ -16,6 +16,8 @@ export interface CampaignProgress {
   id: string;
   currentWave: number;
   waves: WaveProgress[];
+  /** Its deliveries are still being written: it may pause, but not move on or complete. */
+  materializing?: boolean;
 }
 
 export type RolloutDecision =
@@ -28,7 +30,8 @@ export type RolloutDecision =
  * What a running campaign should do next, from exact counters only:
  * - pause when a started wave's failures (failed + rejected) exceed its failure threshold;
  * - start the next wave when the current one has installed its success threshold;
- * - complete when every wave has started and no delivery is unfinished.
+ * - complete when every wave has started and no delivery is unfinished;
+ * - neither of the last two while deliveries are still being written.
  * Vehicles that are offline are neither failures nor successes; they only delay success.
  */
 export function decideRollout(campaign: CampaignProgress): RolloutDecision {
@@ -46,6 +49,7 @@ export function decideRollout(campaign: CampaignProgress): RolloutDecision {
       };
     }
   }
+  if (campaign.materializing) return { action: 'none' };
   const current = waves.find((w) => w.index === campaign.currentWave);
   const next = waves.find((w) => w.index === campaign.currentWave + 1);
   if (current && next && next.state === 'pending') {
@@ -69,6 +73,7 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
   const { rows } = await pool.query<{
     id: string;
     currentWave: number;
+    materializing: boolean;
     index: number;
     state: WaveProgress['state'];
     size: number;
@@ -78,7 +83,8 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
     failures: number;
     unfinished: number;
   }>(
-    `SELECT c.id, c.current_wave AS "currentWave", w.index, w.state::text AS state, w.size,
+    `SELECT c.id, c.current_wave AS "currentWave", c.materialized_at IS NULL AS materializing,
+            w.index, w.state::text AS state, w.size,
             w.success_threshold AS "successThreshold", w.failure_threshold AS "failureThreshold",
             COALESCE(sum(k.count) FILTER (WHERE k.state = 'installed'), 0)::bigint AS installed,
             COALESCE(sum(k.count) FILTER (WHERE k.state IN ('failed', 'rejected')), 0)::bigint AS failures,
@@ -87,12 +93,17 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
      JOIN campaign_waves w ON w.campaign_id = c.id
      LEFT JOIN campaign_counters k ON k.campaign_id = c.id AND k.wave = w.index
      WHERE c.status = 'running'
-     GROUP BY c.id, c.current_wave, w.index, w.state, w.size, w.success_threshold, w.failure_threshold
+     GROUP BY c.id, c.current_wave, c.materialized_at, w.index, w.state, w.size, w.success_threshold, w.failure_threshold
      ORDER BY c.id, w.index`,
   );
   const campaigns = new Map<string, CampaignProgress>();
   for (const r of rows) {
-    const c = campaigns.get(r.id) ?? { id: r.id, currentWave: r.currentWave, waves: [] };
+    const c = campaigns.get(r.id) ?? {
+      id: r.id,
+      currentWave: r.currentWave,
+      waves: [],
+      materializing: r.materializing,
+    };
     c.waves.push({
       index: r.index,
       state: r.state,
@@ -108,12 +119,16 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
   return [...campaigns.values()];
 }
 
-/** Marks a running campaign completed; false if something else changed its status first. */
+/**
+ * Marks a running campaign completed; false if something else changed its status first, or
+ * its deliveries are not all written yet. "Nothing unfinished" comes from the exact counters.
+ */
 export async function completeCampaign(pool: pg.Pool, campaignId: string): Promise<boolean> {
   const { rowCount } = await pool.query(
     `UPDATE campaigns SET status = 'completed', completed_at = now(), updated_at = now()
-     WHERE id = $1 AND status = 'running'
-       AND NOT EXISTS (SELECT 1 FROM deliveries WHERE campaign_id = $1 AND state < 'installed'::delivery_state)`,
+     WHERE id = $1 AND status = 'running' AND materialized_at IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM campaign_counters
+                       WHERE campaign_id = $1 AND state < 'installed'::delivery_state AND count > 0)`,
     [campaignId],
   );
   if (!rowCount) return false;
