@@ -20,9 +20,19 @@ async function broker(config: string[] = []): Promise<MosquittoBroker> {
   return b;
 }
 
-async function publisher(url: string, maxInflight = 100): Promise<Qos1Publisher> {
+/** The bridge's publisher, logged in as the bridge; `url` may lead through a relay. */
+async function publisher(
+  b: MosquittoBroker,
+  url = b.url,
+  maxInflight = 100,
+): Promise<Qos1Publisher> {
   const p = new Qos1Publisher({
-    session: { url, clientId: uniquePrefix('edge-publisher'), keepaliveSeconds: 10 },
+    session: {
+      url,
+      clientId: uniquePrefix('edge-publisher'),
+      keepaliveSeconds: 10,
+      ...b.credentials('bridge'),
+    },
     maxInflight,
     ackTimeoutMs: 10_000,
     reconnectMinMs: 100,
@@ -99,6 +109,7 @@ test('Mosquitto answers 0x00 where a session subscribes and 0x10 where none does
   const b = await broker();
   const ids = vehicles('PA', 40);
   const observer = await mqtt.connectAsync(b.url, {
+    ...b.credentials('observer'),
     protocolVersion: 5,
     clientId: uniquePrefix('observer'),
   });
@@ -110,7 +121,7 @@ test('Mosquitto answers 0x00 where a session subscribes and 0x10 where none does
   );
   const received: string[] = [];
   observer.on('message', (topic) => received.push(topic.split('/')[1]!));
-  const p = await publisher(b.url);
+  const p = await publisher(b);
   const codes = await p.publish(notices(ids));
   assert.deepEqual(
     [...codes],
@@ -123,7 +134,7 @@ test('Mosquitto answers 0x00 where a session subscribes and 0x10 where none does
 test("the window follows Mosquitto's receive maximum on the wire", async () => {
   const b = await broker(['max_inflight_messages 5']);
   const relay = await countingRelay(b);
-  const p = await publisher(relay.url, 100);
+  const p = await publisher(b, relay.url, 100);
   assert.equal(p.windowSize, 5, 'lowered to the Receive Maximum from CONNACK');
   const results = await Promise.all([
     p.publish(notices(vehicles('RA', 1_500))),
@@ -137,7 +148,7 @@ test("the window follows Mosquitto's receive maximum on the wire", async () => {
 
 test('a broker killed mid-batch fails exactly what it did not acknowledge; the publisher comes back', async () => {
   const b = await broker(['max_inflight_messages 50']);
-  const p = await publisher(b.url, 50);
+  const p = await publisher(b, b.url, 50);
   const ids = vehicles('KB', 20_000);
   const pending = p.publish(notices(ids));
   await waitFor(() => p.inflight > 0, 5_000, 'publishes in flight');

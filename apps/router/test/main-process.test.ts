@@ -96,10 +96,11 @@ describe('router process', () => {
     for (let i = 0; i < 100 && messages.length === 0; i++)
       await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(messages, ['hello']);
-    assert.equal(
-      await redis.hget(`${prefix}:presence:${vehicleId}`, 'routerId'),
-      'router-main-test',
-    );
+    // Presence is written beside the relay, not before it.
+    const presenceKey = `${prefix}:presence:${vehicleId}`;
+    for (let i = 0; i < 250 && !(await redis.exists(presenceKey)); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await redis.hget(presenceKey, 'routerId'), 'router-main-test');
 
     const metrics = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text());
     assert.match(metrics, /roadcast_router_sessions_total\{service="router"\} 1/);
