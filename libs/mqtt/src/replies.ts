@@ -1,4 +1,5 @@
 import * as mqttPacket from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
 import { SUBACK_FAILURE_V4, connackReturnCodeFor } from './reason-codes.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
@@ -63,4 +64,9 @@ export function pubackWith(messageId: number, reason: number): Buffer {
     { cmd: 'puback', messageId, reasonCode: reason },
     { protocolVersion: 5 },
   );
+}
+
+/** Encodes a packet the router builds itself: a broker CONNECT, a trimmed SUBSCRIBE, a CONNACK. */
+export function encodePacket(packet: Packet, version: ProtocolVersion): Buffer {
+  return mqttPacket.generate(packet, { protocolVersion: version });
 }
