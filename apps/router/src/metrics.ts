@@ -4,6 +4,8 @@ export interface RouterMetrics {
   connections: Gauge<'state'>;
   accepted: Counter;
   refusals: Counter<'reason'>;
+  /** Counts one refusal; the per-reason children are resolved once. */
+  countRefusal(reason: string): void;
   closes: Counter<'reason'>;
   bytes: Counter<'direction'>;
   /** Children of `bytes`, resolved once: the per-chunk path avoids label lookups. */
@@ -39,6 +41,13 @@ export interface RouterStateSource {
 export function createRouterMetrics(registry: Registry): RouterMetrics {
   const registers = [registry];
   let source: RouterStateSource | undefined;
+  const refusals = new Counter({
+    name: 'roadcast_router_refusals_total',
+    help: 'Connections, packets and subscriptions refused, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  const refusalChildren = new Map<string, Counter.Internal>();
   const bytes = new Counter({
     name: 'roadcast_router_bytes_total',
     help: 'Bytes relayed; upstream is vehicle to broker',
@@ -107,12 +116,15 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       help: 'Vehicle sessions relayed to a broker',
       registers,
     }),
-    refusals: new Counter({
-      name: 'roadcast_router_refusals_total',
-      help: 'Connections, packets and subscriptions refused, by reason',
-      labelNames: ['reason'],
-      registers,
-    }),
+    refusals,
+    countRefusal(reason) {
+      let child = refusalChildren.get(reason);
+      if (!child) {
+        child = refusals.labels({ reason });
+        refusalChildren.set(reason, child);
+      }
+      child.inc();
+    },
     tlsHandshakes: new Counter({
       name: 'roadcast_router_tls_handshakes_total',
       help: 'Completed vehicle TLS handshakes, by whether a session was resumed',

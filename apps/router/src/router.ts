@@ -40,7 +40,7 @@ export class VehicleRouter {
   private readonly ctx: RouterContext;
   private readonly listeners: RouterListeners;
   private readonly servers: Server[] = [];
-  private readonly registry: ConnectionRegistry;
+  readonly registry: ConnectionRegistry;
   private readonly acceptor: VehicleAcceptor;
   private tlsServer: ReturnType<typeof createTlsServer> | undefined;
   /** What was decided at TCP accept, by remote address and port, until the handshake ends. */

@@ -74,7 +74,7 @@ export class VehicleAcceptor {
   }
 
   private drop(socket: Socket, refusal: Refusal, address: string, detail?: string): void {
-    this.ctx.metrics.refusals.inc({ reason: refusal });
+    this.ctx.metrics.countRefusal(refusal);
     this.registry.log.log(
       undefined,
       refusal,

@@ -454,7 +454,7 @@ export class VehicleConnection implements RelayConnection {
   }
 
   deny(refusal: Refusal, detail?: string): void {
-    this.ctx.metrics.refusals.inc({ reason: refusal });
+    this.ctx.metrics.countRefusal(refusal);
     this.logSource ??= new LogSource();
     this.registry.log.log(
       this.logSource,

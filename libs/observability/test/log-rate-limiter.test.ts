@@ -27,9 +27,15 @@ describe('LogRateLimiter', () => {
   it('logs a reason once per source per interval and says how many were held back', () => {
     const { logger, lines } = capture();
     const c = clock();
-    const limiter = new LogRateLimiter({ logger, intervalMs: 1_000, linesPerReason: 100, now: c.now });
+    const limiter = new LogRateLimiter({
+      logger,
+      intervalMs: 1_000,
+      linesPerReason: 100,
+      now: c.now,
+    });
     const source = new LogSource();
-    for (let i = 0; i < 50; i++) limiter.log(source, 'publish-not-authorized', 'info', { i }, 'refused');
+    for (let i = 0; i < 50; i++)
+      limiter.log(source, 'publish-not-authorized', 'info', { i }, 'refused');
     assert.equal(lines.length, 1);
     assert.equal(lines[0]?.i, 0);
     assert.deepEqual(source.pending(), { 'publish-not-authorized': 49 });
@@ -90,7 +96,12 @@ describe('LogRateLimiter', () => {
   it('lets a source log again once the process budget has room, with its held-back count', () => {
     const { logger, lines } = capture();
     const c = clock();
-    const limiter = new LogRateLimiter({ logger, intervalMs: 1_000, linesPerReason: 1, now: c.now });
+    const limiter = new LogRateLimiter({
+      logger,
+      intervalMs: 1_000,
+      linesPerReason: 1,
+      now: c.now,
+    });
     limiter.log(new LogSource(), 'r', 'info', {}, 'refused');
     const source = new LogSource();
     assert.equal(limiter.log(source, 'r', 'info', {}, 'refused'), false);
