@@ -1,6 +1,12 @@
 import type { Socket } from 'node:net';
 import type { FlowControl } from './flow-control.js';
 
+const NOTHING: Buffer[] = [];
+
+function flushLater(writer: BoundedWriter): void {
+  writer.flush();
+}
+
 /**
  * The one way bytes reach a socket, relayed or the router's own. Writes are gathered until
  * the event loop has handled everything that is ready and then leave as one buffer: a TLS
@@ -11,16 +17,18 @@ import type { FlowControl } from './flow-control.js';
  * can produce bytes for this socket stops reading until the socket drains, so what the
  * router holds for one socket stays near the mark however fast the other sides send, and
  * however little this socket's peer reads. `stalledSince` tells how long that has lasted.
+ * An idle writer holds no closures and no buffers.
  */
 export class BoundedWriter {
   private readonly target: Socket;
   private readonly feeders: FlowControl[];
   private readonly reason: number;
   private highWaterMark: number;
-  private gathered: Buffer[] = [];
+  private gathered: Buffer[] = NOTHING;
   private gatheredBytes = 0;
   private scheduled: NodeJS.Immediate | undefined;
   private waitingForDrain = false;
+  private onDrain: (() => void) | undefined;
   /** When the feeders were last held for this socket (ms since epoch), 0 when they are not. */
   stalledSince = 0;
 
@@ -41,16 +49,17 @@ export class BoundedWriter {
   }
 
   write(data: Buffer): void {
-    this.gathered.push(data);
+    if (this.gathered === NOTHING) this.gathered = [data];
+    else this.gathered.push(data);
     this.gatheredBytes += data.length;
-    this.scheduled ??= setImmediate(this.flush);
+    this.scheduled ??= setImmediate(flushLater, this);
     // Held at once, not at the flush: the rest of the chunk being handled still completes,
     // but nothing more is read meanwhile.
     if (this.stalledSince === 0 && this.pendingBytes > this.highWaterMark) this.hold();
   }
 
   /** Sends what was gathered now (also before a socket is ended). */
-  readonly flush = (): void => {
+  flush(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     if (this.gatheredBytes > 0) {
@@ -58,12 +67,12 @@ export class BoundedWriter {
         this.gathered.length === 1
           ? this.gathered[0]!
           : Buffer.concat(this.gathered, this.gatheredBytes);
-      this.gathered = [];
+      this.gathered = NOTHING;
       this.gatheredBytes = 0;
       if (!this.target.destroyed && !this.target.writableEnded) this.target.write(data);
     }
     this.settle();
-  };
+  }
 
   private settle(): void {
     if (this.target.writableLength <= this.highWaterMark || this.target.destroyed) {
@@ -74,14 +83,14 @@ export class BoundedWriter {
     // Above the mark means above the socket's own high-water mark too: `drain` will come.
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;
+      // Made while waiting only: a writer that never fills its socket never needs it.
+      this.onDrain ??= () => {
+        this.waitingForDrain = false;
+        this.settle();
+      };
       this.target.once('drain', this.onDrain);
     }
   }
-
-  private readonly onDrain = (): void => {
-    this.waitingForDrain = false;
-    this.settle();
-  };
 
   private hold(): void {
     this.stalledSince = Date.now();
@@ -97,7 +106,7 @@ export class BoundedWriter {
   stop(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
-    this.gathered = [];
+    this.gathered = NOTHING;
     this.gatheredBytes = 0;
   }
 }

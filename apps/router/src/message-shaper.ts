@@ -2,20 +2,35 @@ import type { RawPacket } from '@roadcast/mqtt';
 import { TokenBucket } from '@roadcast/policy';
 import { Hold, type FlowControl } from './flow-control.js';
 
+/** Where shaped packets go: the connection, told which direction they travel. */
+export interface ShapedPacketSink {
+  /** Hands one packet on; false when the connection ended and the rest can be dropped. */
+  deliver(packet: RawPacket, upstream: boolean): boolean;
+  /** The sender stayed over its rate for the whole grace period. */
+  persistentlyOverRate(): void;
+}
+
+/** The empty queue, shared: nothing is ever pushed into an empty queue (see `push`). */
+const NONE: RawPacket[] = [];
+
+function releaseLater(shaper: MessageShaper): void {
+  shaper.release();
+}
+
 /**
  * Shapes one direction of a connection to a rate of control packets: packets beyond the
  * bucket wait (reading stays paused meanwhile) and are handed on as tokens come, so the
  * other side never sees more than the rate, whatever arrived in one chunk. A sender that is
- * held back for `graceMs` without its bucket refilling even once is reported through
- * `onPersisting`.
+ * held back for `graceMs` without its bucket refilling even once is reported to the sink.
+ * The shaper holds no closures: an idle connection pays for its numbers only.
  */
 export class MessageShaper {
   private readonly bucket: TokenBucket;
   private readonly flow: FlowControl;
-  private readonly handle: (packet: RawPacket) => boolean;
-  private readonly onPersisting: (() => void) | undefined;
+  private readonly sink: ShapedPacketSink;
+  private readonly upstream: boolean;
   private graceMs: number;
-  private queue: RawPacket[] = [];
+  private queue: RawPacket[] = NONE;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Since when the sender has been over its rate, 0 when it is not. */
@@ -26,15 +41,15 @@ export class MessageShaper {
     burst: number;
     graceMs?: number;
     flow: FlowControl;
-    /** Hands one packet on; false when the connection ended and the rest can be dropped. */
-    handle: (packet: RawPacket) => boolean;
-    onPersisting?: () => void;
+    sink: ShapedPacketSink;
+    /** Vehicle to broker; only that direction is ever disconnected for its rate. */
+    upstream: boolean;
   }) {
     this.bucket = new TokenBucket(options.perSecond, options.burst);
     this.graceMs = options.graceMs ?? 0;
     this.flow = options.flow;
-    this.handle = options.handle;
-    this.onPersisting = options.onPersisting;
+    this.sink = options.sink;
+    this.upstream = options.upstream;
   }
 
   configure(perSecond: number, burst: number, graceMs = this.graceMs): void {
@@ -65,7 +80,7 @@ export class MessageShaper {
     if (this.timer === undefined) this.release();
   }
 
-  private readonly release = (): void => {
+  release(): void {
     this.timer = undefined;
     if (this.stopped) return;
     const available = this.bucket.available();
@@ -73,8 +88,8 @@ export class MessageShaper {
     if (n > 0) {
       this.bucket.take(n);
       const ready = n === this.queue.length ? this.queue : this.queue.slice(0, n);
-      this.queue = n === this.queue.length ? [] : this.queue.slice(n);
-      for (const packet of ready) if (!this.handle(packet)) return this.stop();
+      this.queue = n === this.queue.length ? NONE : this.queue.slice(n);
+      for (const packet of ready) if (!this.sink.deliver(packet, this.upstream)) return this.stop();
     }
     if (this.queue.length === 0) {
       this.flow.release(Hold.messageRate);
@@ -82,21 +97,19 @@ export class MessageShaper {
     }
     const now = Date.now();
     if (this.overSince === 0) this.overSince = now;
-    else if (this.graceMs > 0 && now - this.overSince > this.graceMs && this.onPersisting) {
-      this.onPersisting();
+    else if (this.upstream && this.graceMs > 0 && now - this.overSince > this.graceMs) {
+      this.sink.persistentlyOverRate();
       return;
     }
     this.flow.hold(Hold.messageRate);
     const missing = 1 - (available - n);
-    this.timer = setTimeout(
-      this.release,
-      Math.max(1, Math.ceil((missing / this.bucket.ratePerSecond) * 1000)),
-    );
-  };
+    const waitMs = Math.max(1, Math.ceil((missing / this.bucket.ratePerSecond) * 1000));
+    this.timer = setTimeout(releaseLater, waitMs, this);
+  }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.queue = [];
+    this.queue = NONE;
   }
 }

@@ -3,6 +3,7 @@ import type { PolicyState } from './policy-state.js';
 
 /** One connection's place in the budget, from TCP accept until its session is accepted. */
 export interface PreAuthSlot {
+  readonly budget: PreAuthBudget;
   address: string | undefined;
   released: boolean;
 }
@@ -35,7 +36,7 @@ export class PreAuthBudget {
     const max = this.limit;
     if (max > 0 && this.open >= max) return null;
     this.open += 1;
-    return { address: undefined, released: false };
+    return { budget: this, address: undefined, released: false };
   }
 
   /** Charges the slot to its source address (known after a PROXY header); false when full. */

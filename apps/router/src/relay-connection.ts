@@ -17,8 +17,10 @@ export interface RelayConnection {
   /** A rate or quota refusal decided at accept time, answered at CONNECT. */
   readonly admission: Refusal | null;
   readonly state: ConnectionState;
-  /** A logger bound to this connection, made on first use. */
+  /** A logger bound to this connection, for rare lines: made on use, never kept. */
   readonly log: Logger;
+  /** Connection id, address and vehicle id, for lines logged on every connection. */
+  logFields(): Record<string, unknown>;
   protocolVersion: ProtocolVersion;
   readonly vehicleId: string | undefined;
   readonly role: string;

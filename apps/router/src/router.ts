@@ -31,6 +31,12 @@ function socketKey(socket: Socket): string {
   return `${socket.remoteAddress ?? ''}:${socket.remotePort}`;
 }
 
+const routerOf = Symbol('router');
+type Routed = Socket & { [routerOf]?: VehicleRouter };
+function forgetOnClose(this: Routed): void {
+  this[routerOf]?.forget(this);
+}
+
 /**
  * The vehicle-facing listeners and the set of live connections. Budgets, network screening
  * and rates apply on the raw TCP connection, before any TLS work (VehicleAcceptor);
@@ -62,10 +68,15 @@ export class VehicleRouter {
   }
 
   private toTls(socket: Socket, accepted: Accepted): void {
-    const key = socketKey(socket);
-    this.accepted.set(key, accepted);
-    socket.once('close', () => this.accepted.delete(key));
+    this.accepted.set(socketKey(socket), accepted);
+    (socket as Routed)[routerOf] = this;
+    socket.once('close', forgetOnClose);
     this.tlsServer?.emit('connection', socket);
+  }
+
+  /** A raw connection closed; what was decided at accept is no longer needed. */
+  forget(socket: Socket): void {
+    this.accepted.delete(socketKey(socket));
   }
 
   private track(socket: Socket, tlsSocket: TLSSocket | null, given?: Accepted): void {

@@ -152,8 +152,14 @@ export async function establishSession(
   ctx.metrics.accepted.inc();
   ctx.metrics.connectSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   const sessionPresent = session.connack.sessionPresent;
-  conn.log.info(
-    { brokerId: broker.id, poolId: pool.id, sessionPresent, protocolVersion: conn.protocolVersion },
+  ctx.logger.info(
+    {
+      ...conn.logFields(),
+      brokerId: broker.id,
+      poolId: pool.id,
+      sessionPresent,
+      protocolVersion: conn.protocolVersion,
+    },
     'relaying',
   );
   conn.notePresence(

@@ -16,6 +16,15 @@ export interface Accepted {
 
 function ignore(): void {}
 
+// Listeners shared by every connection: the socket carries its slot, so accepting one
+// allocates no closures that would live as long as the connection.
+const slotOf = Symbol('preAuthSlot');
+type Slotted = Socket & { [slotOf]?: PreAuthSlot };
+function leaveOnClose(this: Slotted): void {
+  const slot = this[slotOf];
+  slot?.budget.leave(slot);
+}
+
 /**
  * The accept path of every vehicle listener, before any TLS work: the pre-authentication
  * budget, the PROXY header of a trusted balancer, network rules and bans, per-address
@@ -37,7 +46,8 @@ export class VehicleAcceptor {
     socket.on('error', ignore);
     const slot = this.registry.preAuth.enter();
     if (!slot) return this.drop(socket, 'preauth-saturated', own);
-    socket.once('close', () => this.registry.preAuth.leave(slot));
+    (socket as Slotted)[slotOf] = slot;
+    socket.once('close', leaveOnClose);
     const active = this.ctx.policy.current;
     const proxy = active.policy.network.proxyProtocol;
     if (proxy.trustedSources.length === 0) return this.admit(socket, own, slot, handOver);

@@ -20,7 +20,7 @@ import { ChunkShaper } from './chunk-shaper.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { FlowControl, Hold } from './flow-control.js';
 import { dispatchFromBroker, dispatchFromVehicle } from './handlers/index.js';
-import { MessageShaper } from './message-shaper.js';
+import { MessageShaper, type ShapedPacketSink } from './message-shaper.js';
 import type { PreAuthSlot } from './pre-auth-budget.js';
 import { REFUSALS, countsTowardBan, type Refusal } from './refusals.js';
 import type { ConnectionState, RelayConnection } from './relay-connection.js';
@@ -60,6 +60,14 @@ function destroyBoth(a: Socket, b: Socket | undefined): void {
   a.destroy();
   b?.destroy();
 }
+// As with the broker's CONNACK: a CONNECT already received is read before the deadline is
+// judged, even when the event loop was held up.
+function connectDeadlinePassed(conn: VehicleConnection): void {
+  setImmediate(judgeConnectDeadline, conn);
+}
+function judgeConnectDeadline(conn: VehicleConnection): void {
+  conn.connectDeadline();
+}
 
 /**
  * One vehicle connection and, once CONNECT is accepted, its relay to an edge broker. All
@@ -67,7 +75,7 @@ function destroyBoth(a: Socket, b: Socket | undefined): void {
  * means is left to the handlers. Packets are framed by their fixed headers; handlers decode
  * only what policy needs.
  */
-export class VehicleConnection implements RelayConnection {
+export class VehicleConnection implements RelayConnection, ShapedPacketSink {
   readonly id = randomUUID();
   readonly ctx: RouterContext;
   readonly socket: Socket;
@@ -105,7 +113,6 @@ export class VehicleConnection implements RelayConnection {
   private presence: Promise<boolean> | undefined;
   private preAuth: PreAuthSlot | undefined;
   private established = false;
-  private logger: Logger | undefined;
   private logSource: LogSource | undefined;
 
   constructor(options: {
@@ -142,20 +149,18 @@ export class VehicleConnection implements RelayConnection {
     socket.on('end', onVehicleEnd);
     socket.on('close', onVehicleEnd);
     socket.on('error', onVehicleError);
-    // As with the broker's CONNACK: a CONNECT already received is read before the deadline
-    // is judged, even when the event loop was held up.
     const deadline = this.verdict
       ? policy.preAuth.unidentifiedTimeoutMs
       : policy.protocol.connectTimeoutMs;
-    this.connectTimer = setTimeout(() => setImmediate(() => this.connectDeadline()), deadline);
+    this.connectTimer = setTimeout(connectDeadlinePassed, deadline, this);
   }
 
+  /** A logger bound to this connection; made when a rare path logs, never kept. */
   get log(): Logger {
-    this.logger ??= this.ctx.logger.child(this.logFields());
-    return this.logger;
+    return this.ctx.logger.child(this.logFields());
   }
 
-  private logFields(): Record<string, unknown> {
+  logFields(): Record<string, unknown> {
     return {
       connectionId: this.id,
       address: this.address,
@@ -180,7 +185,7 @@ export class VehicleConnection implements RelayConnection {
         burst: limit,
         shared: this.ctx.throttle.up,
         flow: this.vehicleFlow,
-        handle: this.handleVehicleChunk,
+        handle: (chunk) => this.handleVehicleChunk(chunk),
         onThrottled: (ms) => this.ctx.metrics.throttled.inc({ direction: 'upstream' }, ms / 1000),
       });
     const { upstream, upstreamGraceMs } = policy.throttling.messages;
@@ -192,8 +197,8 @@ export class VehicleConnection implements RelayConnection {
         burst: upstream.burst,
         graceMs: upstreamGraceMs,
         flow: this.vehicleFlow,
-        handle: this.takeVehiclePacket,
-        onPersisting: () => this.refuse('message-rate'),
+        sink: this,
+        upstream: true,
       });
   }
 
@@ -208,7 +213,7 @@ export class VehicleConnection implements RelayConnection {
         burst: limit,
         shared: this.ctx.throttle.down,
         flow,
-        handle: this.handleBrokerChunk,
+        handle: (chunk) => this.handleBrokerChunk(chunk),
         onThrottled: (ms) => this.ctx.metrics.throttled.inc({ direction: 'downstream' }, ms / 1000),
       });
     const { downstream } = policy.throttling.messages;
@@ -218,7 +223,8 @@ export class VehicleConnection implements RelayConnection {
         perSecond: downstream.perSecond,
         burst: downstream.burst,
         flow,
-        handle: this.takeBrokerPacket,
+        sink: this,
+        upstream: false,
       });
     const bufferBytes = policy.throttling.writeBufferBytes;
     this.toVehicle?.setHighWaterMark(bufferBytes);
@@ -243,7 +249,7 @@ export class VehicleConnection implements RelayConnection {
     else this.handleVehicleChunk(chunk);
   }
 
-  private readonly handleVehicleChunk = (chunk: Buffer): void => {
+  private handleVehicleChunk(chunk: Buffer): void {
     if (this.verdict && this.state === 'awaiting-connect') {
       this.answerEarly(chunk);
       return;
@@ -259,16 +265,24 @@ export class VehicleConnection implements RelayConnection {
     this.lastPacketAt = Date.now();
     if (this.upMessages) this.upMessages.push(packets);
     else for (const packet of packets) if (!this.takeVehiclePacket(packet)) return;
-  };
+  }
 
-  private readonly takeVehiclePacket = (packet: RawPacket): boolean => {
+  deliver(packet: RawPacket, upstream: boolean): boolean {
+    return upstream ? this.takeVehiclePacket(packet) : this.takeBrokerPacket(packet);
+  }
+
+  persistentlyOverRate(): void {
+    this.refuse('message-rate');
+  }
+
+  private takeVehiclePacket(packet: RawPacket): boolean {
     if (this.state === 'closed') return false;
     // [MQTT-3.1.4-7] a client may send packets before CONNACK; they wait for the relay.
     if (this.state === 'connecting') (this.queued ??= []).push(packet);
     else dispatchFromVehicle(this, packet);
     // A handler may have closed the connection.
     return !this.isClosed();
-  };
+  }
 
   /**
    * A connection the router will refuse whatever its CONNECT says: it is answered as soon as
@@ -289,7 +303,7 @@ export class VehicleConnection implements RelayConnection {
     this.refuse(this.verdict!);
   }
 
-  private connectDeadline(): void {
+  connectDeadline(): void {
     if (this.state === 'awaiting-connect') this.refuse('connect-timeout');
   }
 
@@ -315,7 +329,6 @@ export class VehicleConnection implements RelayConnection {
   identify(vehicleId: string, role: string): void {
     this.vehicleId = vehicleId;
     this.role = role;
-    this.logger = undefined;
   }
 
   beginConnecting(keepAliveSeconds: number): boolean {
@@ -329,6 +342,7 @@ export class VehicleConnection implements RelayConnection {
     this.established = true;
     this.registry.established += 1;
     clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.leavePreAuth();
     this.keepAliveMs = keepAliveSeconds * 1000;
     this.framer.setMaxPacketSize(this.packetLimit(policy));
@@ -385,7 +399,7 @@ export class VehicleConnection implements RelayConnection {
     else this.handleBrokerChunk(chunk);
   }
 
-  private readonly handleBrokerChunk = (chunk: Buffer): void => {
+  private handleBrokerChunk(chunk: Buffer): void {
     if (this.state !== 'relaying' || !this.brokerFramer) return;
     let packets: RawPacket[];
     try {
@@ -396,13 +410,13 @@ export class VehicleConnection implements RelayConnection {
     }
     if (this.downMessages) this.downMessages.push(packets);
     else for (const packet of packets) if (!this.takeBrokerPacket(packet)) return;
-  };
+  }
 
-  private readonly takeBrokerPacket = (packet: RawPacket): boolean => {
+  private takeBrokerPacket(packet: RawPacket): boolean {
     if (this.state !== 'relaying') return false;
     dispatchFromBroker(this, packet);
     return !this.isClosed();
-  };
+  }
 
   sendToBroker(data: Buffer): void {
     this.toBroker?.write(data);

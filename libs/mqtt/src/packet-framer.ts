@@ -50,6 +50,11 @@ export class PacketReaderError extends Error {
   }
 }
 
+// Shared by every framer holding nothing, so an idle connection allocates no array.
+const NOTHING: Buffer[] = [];
+// What a chunk completing no packet yields; callers only read it.
+const NO_PACKETS: RawPacket[] = [];
+
 // [MQTT-2.2.2-1] reserved flag bits of every type but PUBLISH have fixed values.
 const REQUIRED_FLAGS = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
 
@@ -70,7 +75,7 @@ export function remainingLengthBytes(remaining: number): number {
  */
 export class PacketFramer {
   private limit: number;
-  private held: Buffer[] = [];
+  private held: Buffer[] = NOTHING;
   private heldBytes = 0;
   /** Total size of the packet being held, or -1 while its fixed header is incomplete. */
   private expected = -1;
@@ -93,7 +98,10 @@ export class PacketFramer {
     return this.heldBytes;
   }
 
-  /** Whole packets completed by this chunk, in order; throws PacketReaderError. */
+  /**
+   * Whole packets completed by this chunk, in order; throws PacketReaderError. The array is
+   * the caller's unless it is empty (then it is shared and must not be added to).
+   */
   push(chunk: Buffer): RawPacket[] {
     if (this.failure) throw this.failure;
     let data = chunk;
@@ -101,24 +109,25 @@ export class PacketFramer {
       this.held.push(chunk);
       this.heldBytes += chunk.length;
       // A body still incomplete waits without copying; a header is at most five bytes.
-      if (this.expected > 0 && this.heldBytes < this.expected) return [];
+      if (this.expected > 0 && this.heldBytes < this.expected) return NO_PACKETS;
       data = Buffer.concat(this.held, this.heldBytes);
-      this.held = [];
+      this.held = NOTHING;
       this.heldBytes = 0;
       this.expected = -1;
     }
-    const out: RawPacket[] = [];
+    let out = NO_PACKETS;
     let at = 0;
     while (at < data.length) {
       const size = this.frameAt(data, at);
       if (size < 0 || at + size > data.length) {
         const rest = data.subarray(at);
-        this.held.push(rest);
+        this.held = [rest];
         this.heldBytes = rest.length;
         this.expected = size;
         break;
       }
       const first = data[at]!;
+      if (out === NO_PACKETS) out = [];
       out.push({
         type: first >> 4,
         raw: data.subarray(at, at + size),
