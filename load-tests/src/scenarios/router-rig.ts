@@ -153,10 +153,15 @@ export async function startRouterRig(outDir: string): Promise<RouterRig> {
       broker.id,
       broker.url,
     ]);
-    // Rates and quotas off: the bench measures the relay, not the gate.
+    // Rates and quotas off: the bench measures the relay, not the gate (one bench vehicle
+    // sends far more messages per second than the per-vehicle rate lets a real one).
     const policy = {
       network: { connectsPerIp: { perSecond: 0 } },
-      throttling: { connects: { perSecond: 0 }, maxConnections: 0 },
+      throttling: {
+        connects: { perSecond: 0 },
+        maxConnections: 0,
+        messages: { upstream: { perSecond: 0 } },
+      },
     };
     await client.query(`INSERT INTO router_policies (document, created_by) VALUES ($1, 'bench')`, [
       JSON.stringify(policy),
