@@ -12,21 +12,31 @@ import {
   type ProtocolVersion,
   type RawPacket,
 } from '@roadcast/mqtt';
-import { LogSource, type Logger } from '@roadcast/observability';
+import { LogSource, type LogRateLimiter, type Logger } from '@roadcast/observability';
 import type { RouterPolicy } from '@roadcast/policy';
 import type { EdgeBrokerInfo } from '@roadcast/routing';
 import { BoundedWriter } from './bounded-writer.js';
 import { ChunkShaper } from './chunk-shaper.js';
-import type { ConnectionRegistry } from './connection-registry.js';
 import { FlowControl, Hold } from './flow-control.js';
 import { dispatchFromBroker, dispatchFromVehicle } from './handlers/index.js';
 import { MessageShaper, type ShapedPacketSink } from './message-shaper.js';
-import type { PreAuthSlot } from './pre-auth-budget.js';
+import type { PreAuthBudget, PreAuthSlot } from './pre-auth-budget.js';
 import { REFUSALS, countsTowardBan, type Refusal } from './refusals.js';
 import type { ConnectionState, RelayConnection } from './relay-connection.js';
 import type { RouterContext } from './router-context.js';
 import type { UpstreamSession } from './upstream.js';
 import type { IdentityResult } from './vehicle-identity.js';
+
+/** What a connection needs of the router's registry of connections. */
+export interface ConnectionHost {
+  readonly preAuth: PreAuthBudget;
+  /** Lines an outsider can cause go through this. */
+  readonly log: LogRateLimiter;
+  /** Sessions accepted by policy, bounded by throttling.maxConnections. */
+  established: number;
+  recordFailure(address: string): void;
+  remove(conn: VehicleConnection): void;
+}
 
 /** How long a closing socket may take to flush its last packet before it is destroyed. */
 const CLOSE_FLUSH_MS = 2_000;
@@ -93,7 +103,7 @@ export class VehicleConnection implements RelayConnection, ShapedPacketSink {
   /** When the vehicle's last whole packet arrived, for the keep-alive deadline. */
   lastPacketAt = 0;
   private keepAliveMs = 0;
-  private readonly registry: ConnectionRegistry;
+  private readonly registry: ConnectionHost;
   /** What the router already knows it will refuse (accept-time quota, certificate). */
   private readonly verdict: Refusal | null;
   private readonly framer: PacketFramer;
@@ -117,7 +127,7 @@ export class VehicleConnection implements RelayConnection, ShapedPacketSink {
 
   constructor(options: {
     ctx: RouterContext;
-    registry: ConnectionRegistry;
+    registry: ConnectionHost;
     socket: Socket;
     /** The source address (from a PROXY header when a trusted balancer sent one). */
     address: string;
