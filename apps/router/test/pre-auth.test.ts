@@ -224,6 +224,22 @@ describe('router pre-authentication budget', () => {
     assert.equal(h.router.registry.preAuth.size, 0);
   });
 
+  it('applies a new pre-authentication budget without a restart', async () => {
+    h = await startRouterHarness({ brokers: 1, policy: { preAuth: { maxConnections: 2 } } });
+    const idle = await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        const socket = netConnect({ host: '127.0.0.1', port: h!.tlsPort });
+        await once(socket, 'connect');
+        return socket;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await tls(h.tlsPort, { cert: getTestPki().vehicle(VIN) })) instanceof Error);
+    await h.setPolicy({ preAuth: { maxConnections: 10 } });
+    assert.equal(await session(h, VIN), 0);
+    for (const socket of idle) socket.destroy();
+  });
+
   it('answers refusals at accept only within their rate; beyond it closes before TLS', async () => {
     h = await startRouterHarness({
       brokers: 1,
