@@ -2,33 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import mqtt, { type MqttClient } from 'mqtt';
 import { Registry } from 'prom-client';
-import { Redis } from 'ioredis';
 import { ackTopic } from '@roadcast/contracts';
-import { createDb, type Db } from '@roadcast/db';
 import { createLogger } from '@roadcast/observability';
-import {
-  createTestDatabase,
-  startMosquitto,
-  uniquePrefix,
-  type MosquittoBroker,
-  type TestDatabase,
-} from '@roadcast/testing';
+import { uniquePrefix } from '@roadcast/testing';
 import { startTracker, type Tracker } from '../src/tracker.js';
-import {
-  deleteKeys,
-  eventually,
-  registerBroker,
-  seedCampaign,
-  trackerSettings,
-} from './fixtures.js';
+import { startAckWorld, type AckWorld } from './ack-world.js';
+import { eventually, seedCampaign, trackerSettings } from './fixtures.js';
 
-let database: TestDatabase;
-let db: Db;
-let broker: MosquittoBroker;
-let vehicles: MqttClient;
-let redis: Redis;
+let world: AckWorld;
 let tracker: Tracker | undefined;
 const prefix = uniquePrefix('tracker-rejections');
 const lines: Array<Record<string, unknown>> = [];
@@ -47,32 +29,19 @@ const logger = createLogger({
 });
 
 before(async () => {
-  database = await createTestDatabase({ label: 'tracker_rejections' });
-  db = createDb(database.url);
-  broker = await startMosquitto();
-  await registerBroker(db.pool, 'edge-a', broker.url);
-  redis = new Redis('redis://127.0.0.1:6379');
-  vehicles = await mqtt.connectAsync(broker.url, {
-    clientId: `fleet-${randomUUID()}`,
-    protocolVersion: 5,
-  });
+  world = await startAckWorld('tracker_rejections');
 });
 
 after(async () => {
   await tracker?.close();
-  await vehicles.endAsync();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
-  await broker.stop();
-  await db.close();
-  await database.drop();
+  await world.close(prefix);
 });
 
 test('a flood of unusable acks is counted in full and logged within a bounded budget', async () => {
   const registry = new Registry();
   tracker = await startTracker(
     trackerSettings({
-      DATABASE_URL: database.url,
+      DATABASE_URL: world.database.url,
       REDIS_PREFIX: prefix,
       TRACKER_INSTANCE_ID: `t-${process.pid}`,
       TRACKER_BATCH_SIZE: '200',
@@ -80,7 +49,7 @@ test('a flood of unusable acks is counted in full and logged within a bounded bu
     logger,
     registry,
   );
-  const seeded = await seedCampaign(db.pool, { vehicles: 5, label: 'rejections' });
+  const seeded = await seedCampaign(world.db.pool, { vehicles: 5, label: 'rejections' });
   await eventually(() => tracker!.ready(), 'tracker consuming');
   const [vehicleId] = seeded.vehicleIds;
   const notice = seeded.notices.get(vehicleId!)!;
@@ -88,14 +57,16 @@ test('a flood of unusable acks is counted in full and logged within a bounded bu
   // 1,500 that are not JSON and 1,500 valid-looking acks for a notice the vehicle does not have.
   const flood: Array<Promise<unknown>> = [];
   for (let i = 0; i < 1_500; i += 1) {
-    flood.push(vehicles.publishAsync(ackTopic(vehicleId!), `not json ${i}`, { qos: 1 }));
+    flood.push(world.vehicles.publishAsync(ackTopic(vehicleId!), `not json ${i}`, { qos: 1 }));
     const stranger = { noticeId: randomUUID(), state: 'installed', at: new Date().toISOString() };
-    flood.push(vehicles.publishAsync(ackTopic(vehicleId!), JSON.stringify(stranger), { qos: 1 }));
+    flood.push(
+      world.vehicles.publishAsync(ackTopic(vehicleId!), JSON.stringify(stranger), { qos: 1 }),
+    );
   }
   await Promise.all(flood);
   // One honest ack still gets through.
   const ack = { noticeId: notice, state: 'received', at: new Date().toISOString() };
-  await vehicles.publishAsync(ackTopic(vehicleId!), JSON.stringify(ack), { qos: 1 });
+  await world.vehicles.publishAsync(ackTopic(vehicleId!), JSON.stringify(ack), { qos: 1 });
 
   const ignored = async (reason: string) =>
     (await registry.getSingleMetric('roadcast_tracker_acks_ignored_total')?.get())?.values.find(
@@ -105,7 +76,7 @@ test('a flood of unusable acks is counted in full and logged within a bounded bu
     async () => (await ignored('json')) === 1_500 && (await ignored('stale')) === 1_500,
     'every unusable ack counted',
   );
-  const applied = await db.pool.query(`SELECT state FROM deliveries WHERE notice_id = $1`, [
+  const applied = await world.db.pool.query(`SELECT state FROM deliveries WHERE notice_id = $1`, [
     notice,
   ]);
   assert.equal(applied.rows[0]?.state, 'received');

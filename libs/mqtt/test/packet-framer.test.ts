@@ -8,16 +8,7 @@ import {
   isPlainAcknowledgement,
   readPublishHeader,
 } from '../src/index.js';
-
-function bytes(lines: string): Buffer {
-  return Buffer.from(
-    lines
-      .split('\n')
-      .map((line) => (line.split('|')[0] ?? '').replace(/\s+/g, ''))
-      .join(''),
-    'hex',
-  );
-}
+import { bytes } from './bytes.js';
 
 const publishV5 = bytes(`
   32 0c             | PUBLISH QoS 1, remaining length 12
