@@ -224,6 +224,23 @@ describe('router pre-authentication budget', () => {
     assert.equal(h.router.registry.preAuth.size, 0);
   });
 
+  it('keeps one address from filling the budget: its extra connections are closed before TLS', async () => {
+    h = await startRouterHarness({ brokers: 1, policy: { preAuth: { maxPerAddress: 2 } } });
+    const idle = await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        const socket = netConnect({ host: '127.0.0.1', port: h!.tlsPort, localAddress: ATTACKER });
+        await once(socket, 'connect');
+        return socket;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await tls(h.tlsPort, { localAddress: ATTACKER })) instanceof Error);
+    assert.equal(await counter(h, 'refusals', 'preauth-address-saturated'), 1);
+    // Another address is not affected.
+    assert.equal(await session(h, VIN), 0);
+    for (const socket of idle) socket.destroy();
+  });
+
   it('applies a new pre-authentication budget without a restart', async () => {
     h = await startRouterHarness({ brokers: 1, policy: { preAuth: { maxConnections: 2 } } });
     const idle = await Promise.all(
