@@ -1,5 +1,5 @@
 import { TokenBucket } from '@roadcast/policy';
-import type { FlowControl } from './flow-control.js';
+import { Hold, type FlowControl } from './flow-control.js';
 
 /**
  * Shapes one direction of a relay to its byte rates. Every chunk read passes the
@@ -58,7 +58,7 @@ export class ChunkShaper {
       const wait = Math.max(this.own.take(chunk.length), this.shared.take(chunk.length));
       if (wait > 0) {
         this.onThrottled?.(wait);
-        this.flow.hold('throttle');
+        this.flow.hold(Hold.throttle);
         this.timer = setTimeout(() => {
           if (this.stopped) return;
           this.handle(chunk);
@@ -68,7 +68,14 @@ export class ChunkShaper {
       }
       this.handle(chunk);
     }
-    this.flow.release('throttle');
+    this.flow.release(Hold.throttle);
+  }
+
+  /** Bytes of chunks waiting for their turn. */
+  get queuedBytes(): number {
+    let bytes = 0;
+    for (const chunk of this.queue) bytes += chunk.length;
+    return bytes;
   }
 
   stop(): void {

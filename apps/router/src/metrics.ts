@@ -4,6 +4,8 @@ export interface RouterMetrics {
   connections: Gauge<'state'>;
   accepted: Counter;
   refusals: Counter<'reason'>;
+  /** Counts one refusal; the per-reason children are resolved once. */
+  countRefusal(reason: string): void;
   closes: Counter<'reason'>;
   bytes: Counter<'direction'>;
   /** Children of `bytes`, resolved once: the per-chunk path avoids label lookups. */
@@ -30,17 +32,89 @@ export interface RouterMetrics {
   presenceDropped: Counter;
   /** Open sessions ended because the CRL now lists their certificate. */
   revoked: Counter;
+  /** Addresses banned after repeated failures before a session. */
+  bans: Counter;
+  /** Log lines held back by the refusal log limits, by reason. */
+  logSuppressed: Counter<'reason'>;
+  /** Where the gauges read the router's live state at scrape time. */
+  observe(source: RouterStateSource): void;
+}
+
+/** The router's live state, read when metrics are scraped rather than kept up to date. */
+export interface RouterStateSource {
+  preAuth(): { open: number; limit: number };
+  sessions(): number;
+  /** Bytes the router holds for connections (buffers, queues, partial packets). */
+  heldBytes(): { total: number; largest: number };
 }
 
 export function createRouterMetrics(registry: Registry): RouterMetrics {
   const registers = [registry];
+  let source: RouterStateSource | undefined;
+  const refusals = new Counter({
+    name: 'roadcast_router_refusals_total',
+    help: 'Connections, packets and subscriptions refused, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  const refusalChildren = new Map<string, Counter.Internal>();
   const bytes = new Counter({
     name: 'roadcast_router_bytes_total',
     help: 'Bytes relayed; upstream is vehicle to broker',
     labelNames: ['direction'],
     registers,
   });
+  new Gauge({
+    name: 'roadcast_router_preauth_connections',
+    help: 'Connections whose identity is not established yet (TLS handshake to accepted CONNECT)',
+    registers,
+    collect() {
+      if (source) this.set(source.preAuth().open);
+    },
+  });
+  new Gauge({
+    name: 'roadcast_router_preauth_limit',
+    help: 'preAuth.maxConnections of the policy in force (0: unlimited)',
+    registers,
+    collect() {
+      if (source) this.set(source.preAuth().limit);
+    },
+  });
+  new Gauge({
+    name: 'roadcast_router_established_sessions',
+    help: 'Vehicle sessions accepted by policy, counted against throttling.maxConnections',
+    registers,
+    collect() {
+      if (source) this.set(source.sessions());
+    },
+  });
+  new Gauge({
+    name: 'roadcast_router_held_bytes',
+    help: 'Bytes the router holds for vehicle connections: socket buffers, gathered writes, queued and partial packets; `largest` is the largest single connection',
+    labelNames: ['scope'],
+    registers,
+    collect() {
+      if (!source) return;
+      const held = source.heldBytes();
+      this.set({ scope: 'total' }, held.total);
+      this.set({ scope: 'largest' }, held.largest);
+    },
+  });
   return {
+    observe(s) {
+      source = s;
+    },
+    bans: new Counter({
+      name: 'roadcast_router_bans_total',
+      help: 'Addresses banned after repeated failures before a session (network.authFailureBan)',
+      registers,
+    }),
+    logSuppressed: new Counter({
+      name: 'roadcast_router_log_suppressed_total',
+      help: 'Log lines held back by the refusal log limits, by reason (the refusals are still counted)',
+      labelNames: ['reason'],
+      registers,
+    }),
     connections: new Gauge({
       name: 'roadcast_router_connections',
       help: 'Vehicle connections by state',
@@ -52,12 +126,15 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
       help: 'Vehicle sessions relayed to a broker',
       registers,
     }),
-    refusals: new Counter({
-      name: 'roadcast_router_refusals_total',
-      help: 'Connections, packets and subscriptions refused, by reason',
-      labelNames: ['reason'],
-      registers,
-    }),
+    refusals,
+    countRefusal(reason) {
+      let child = refusalChildren.get(reason);
+      if (!child) {
+        child = refusals.labels({ reason });
+        refusalChildren.set(reason, child);
+      }
+      child.inc();
+    },
     tlsHandshakes: new Counter({
       name: 'roadcast_router_tls_handshakes_total',
       help: 'Completed vehicle TLS handshakes, by whether a session was resumed',

@@ -15,6 +15,8 @@ export interface ActivePolicy {
   topics: TopicPolicy;
   allow: NetworkList;
   deny: NetworkList;
+  /** Balancers whose PROXY protocol header is believed. */
+  proxyTrusted: NetworkList;
 }
 
 function derive(version: number, policy: RouterPolicy): ActivePolicy {
@@ -24,6 +26,7 @@ function derive(version: number, policy: RouterPolicy): ActivePolicy {
     topics: new TopicPolicy(policy),
     allow: new NetworkList(policy.network.allow),
     deny: new NetworkList(policy.network.deny),
+    proxyTrusted: new NetworkList(policy.network.proxyProtocol.trustedSources),
   };
 }
 

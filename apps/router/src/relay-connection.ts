@@ -1,5 +1,4 @@
-import type { ProtocolVersion } from '@roadcast/mqtt';
-import type { ClientTopics } from '@roadcast/policy';
+import type { Packet, ProtocolVersion } from '@roadcast/mqtt';
 import type { Logger } from '@roadcast/observability';
 import type { EdgeBrokerInfo } from '@roadcast/routing';
 import type { Refusal } from './refusals.js';
@@ -15,20 +14,27 @@ export interface RelayConnection {
   readonly ctx: RouterContext;
   readonly address: string;
   readonly tlsIdentity: IdentityResult | null;
+  /** A rate or quota refusal decided at accept time, answered at CONNECT. */
   readonly admission: Refusal | null;
   readonly state: ConnectionState;
+  /** A logger bound to this connection, for rare lines: made on use, never kept. */
   readonly log: Logger;
+  /** Connection id, address and vehicle id, for lines logged on every connection. */
+  logFields(): Record<string, unknown>;
   protocolVersion: ProtocolVersion;
   readonly vehicleId: string | undefined;
   readonly role: string;
   poolId: string | undefined;
-  readonly pendingSubscribes: Map<number, Array<number | null>>;
-  readonly topicAliases: Map<number, string>;
+  /** SUBSCRIBE packet id → codes already decided by the router (null: the broker decides). */
+  pendingSubscribes: Map<number, Array<number | null>> | undefined;
+  /** MQTT 5 topic aliases the vehicle set, so aliased PUBLISHes are checked like any other. */
+  topicAliases: Map<number, string> | undefined;
   isClosed(): boolean;
-  /** This client's topic allowlists under the policy in force. */
-  topics(): ClientTopics;
+  /** Decodes a whole packet in this connection's version; undefined after refusing it as malformed. */
+  decode(raw: Buffer): Packet | undefined;
   identify(vehicleId: string, role: string): void;
-  beginConnecting(): void;
+  /** CONNECT accepted by policy; false when the router is full and the vehicle was refused. */
+  beginConnecting(keepAliveSeconds: number): boolean;
   startRelay(session: UpstreamSession, broker: EdgeBrokerInfo, connack: Buffer): void;
   notePresence(recorded: Promise<boolean>): void;
   sendToBroker(data: Buffer): void;

@@ -7,9 +7,10 @@ import {
 } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { ReasonCode } from '@roadcast/mqtt';
-import type { RouterContext } from './router-context.js';
-import type { Refusal } from './refusals.js';
+import { ConnectionRegistry } from './connection-registry.js';
 import { RevocationSweep } from './revocation-sweep.js';
+import type { RouterContext } from './router-context.js';
+import { VehicleAcceptor, type Accepted } from './vehicle-acceptor.js';
 import { VehicleConnection } from './vehicle-connection.js';
 import { identifyVehicle } from './vehicle-identity.js';
 
@@ -26,6 +27,17 @@ export interface RouterListeners {
   plain?: { host: string; port: number };
 }
 
+/** The key of a raw connection and of the TLS socket over it. */
+function socketKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}:${socket.remotePort}`;
+}
+
+const routerOf = Symbol('router');
+type Routed = Socket & { [routerOf]?: VehicleRouter };
+function forgetOnClose(this: Routed): void {
+  this[routerOf]?.forget(this);
+}
+
 /**
  * Names the sessions this listener issues. Node's default is derived from the command line,
  * which may differ between replicas; OpenSSL resumes only sessions of the same context.
@@ -33,52 +45,63 @@ export interface RouterListeners {
 const SESSION_ID_CONTEXT = 'roadcast-router-vehicles';
 
 /**
- * The vehicle-facing listeners and the set of live connections. Network screening happens
- * on the raw TCP connection, before any TLS work; identity when the handshake completes.
+ * The vehicle-facing listeners and the set of live connections. Budgets, network screening
+ * and rates apply on the raw TCP connection, before any TLS work (VehicleAcceptor);
+ * identity when the handshake completes.
  */
 export class VehicleRouter {
-  readonly connections = new Set<VehicleConnection>();
   private readonly ctx: RouterContext;
   private readonly listeners: RouterListeners;
   private readonly servers: Server[] = [];
+  readonly registry: ConnectionRegistry;
+  private readonly acceptor: VehicleAcceptor;
   private tlsServer: ReturnType<typeof createTlsServer> | undefined;
   private readonly revocation: RevocationSweep;
-  /** Rate and quota decisions made at TCP accept, by remote address and port, until CONNECT. */
-  private readonly admissions = new Map<string, Refusal | null>();
+  /** What was decided at TCP accept, by remote address and port, until the handshake ends. */
+  private readonly accepted = new Map<string, Accepted>();
   readonly ports: { tls?: number; plain?: number } = {};
 
   constructor(ctx: RouterContext, listeners: RouterListeners) {
     this.ctx = ctx;
     this.listeners = listeners;
     this.revocation = new RevocationSweep(ctx);
+    this.registry = new ConnectionRegistry(ctx, (conn) => this.revocation.untrack(conn));
+    this.acceptor = new VehicleAcceptor(ctx, this.registry);
     ctx.policy.onChange(() => {
       for (const conn of this.connections) conn.reconfigure();
     });
   }
 
-  private screen(socket: Socket): boolean {
-    const address = socket.remoteAddress ?? '';
-    const refusal = this.ctx.gate.screen(address);
-    if (refusal) {
-      this.ctx.metrics.refusals.inc({ reason: refusal });
-      this.ctx.logger.info({ address, refusal }, 'refused');
-      socket.destroy();
-      return false;
-    }
-    const key = `${address}:${socket.remotePort}`;
-    this.admissions.set(key, this.ctx.gate.admit(address, this.connections.size));
-    socket.once('close', () => this.admissions.delete(key));
-    return true;
+  get connections(): Set<VehicleConnection> {
+    return this.registry.connections;
   }
 
-  private track(socket: Socket, tlsSocket: TLSSocket | null): void {
-    const key = `${socket.remoteAddress ?? ''}:${socket.remotePort}`;
-    const admission = this.admissions.get(key) ?? null;
-    this.admissions.delete(key);
+  private toTls(socket: Socket, accepted: Accepted): void {
+    this.accepted.set(socketKey(socket), accepted);
+    (socket as Routed)[routerOf] = this;
+    socket.once('close', forgetOnClose);
+    this.tlsServer?.emit('connection', socket);
+  }
+
+  /** A raw connection closed; what was decided at accept is no longer needed. */
+  forget(socket: Socket): void {
+    this.accepted.delete(socketKey(socket));
+  }
+
+  private track(socket: Socket, tlsSocket: TLSSocket | null, given?: Accepted): void {
+    const key = socketKey(socket);
+    const accepted = given ?? this.accepted.get(key);
+    this.accepted.delete(key);
+    if (!accepted) {
+      socket.destroy();
+      return;
+    }
     const { topics } = this.ctx.policy.current;
     const conn = new VehicleConnection({
       ctx: this.ctx,
+      registry: this.registry,
       socket,
+      address: accepted.address,
       tlsIdentity: tlsSocket
         ? identifyVehicle(tlsSocket, {
             source: this.ctx.identity.source,
@@ -86,16 +109,32 @@ export class VehicleRouter {
             hasRole: (role) => topics.hasRole(role),
           })
         : null,
-      admission,
-      onClosed: (c) => {
-        this.connections.delete(c);
-        this.revocation.untrack(c);
-        this.ctx.metrics.connections.set({ state: 'open' }, this.connections.size);
-      },
+      admission: accepted.admission,
+      preAuth: accepted.slot,
     });
-    this.connections.add(conn);
+    this.registry.add(conn);
     if (tlsSocket && !conn.isClosed()) this.revocation.track(conn, tlsSocket);
-    this.ctx.metrics.connections.set({ state: 'open' }, this.connections.size);
+  }
+
+  /**
+   * A failed handshake is counted, and towards a ban of the address when the client did
+   * something (a bad hello, a handshake it never finished); a peer that merely closed, such
+   * as a TCP health check, is not held against its address.
+   */
+  private handshakeFailed(err: Error & { code?: string }, socket: Socket): void {
+    const code = tlsErrorCode(err);
+    this.ctx.metrics.closes.inc({ reason: 'tls-handshake' });
+    this.ctx.metrics.tlsFailures.inc({ code });
+    const address = this.accepted.get(socketKey(socket))?.address ?? socket.remoteAddress ?? '';
+    if (code.startsWith('ERR_SSL_') || code === 'ERR_TLS_HANDSHAKE_TIMEOUT')
+      this.registry.recordFailure(address);
+    this.registry.log.log(
+      undefined,
+      'tls-handshake',
+      'debug',
+      { address, err: err.message, code },
+      'TLS handshake failed',
+    );
   }
 
   async start(): Promise<void> {
@@ -120,28 +159,25 @@ export class VehicleRouter {
           this.track(socket, socket);
         },
       );
-      server.on('connection', (socket: Socket) => {
-        this.screen(socket);
-      });
-      server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
-        this.ctx.metrics.closes.inc({ reason: 'tls-handshake' });
-        this.ctx.metrics.tlsFailures.inc({ code: tlsErrorCode(err) });
-        this.ctx.logger.debug(
-          { address: socket.remoteAddress, err: err.message },
-          'TLS handshake failed',
-        );
-      });
-      this.ports.tls = await listen(server, tls.host, tls.port);
+      server.on('tlsClientError', (err: Error & { code?: string }, socket) =>
+        this.handshakeFailed(err, socket),
+      );
       this.tlsServer = server;
-      this.servers.push(server);
+      // The TLS server does not listen itself: connections reach it only through the acceptor.
+      const front = createNetServer((socket) =>
+        this.acceptor.accept(socket, (s, accepted) => this.toTls(s, accepted)),
+      );
+      this.ports.tls = await listen(front, tls.host, tls.port);
+      this.servers.push(front);
     }
     if (plain) {
-      const server = createNetServer((socket) => {
-        if (this.screen(socket)) this.track(socket, null);
-      });
+      const server = createNetServer((socket) =>
+        this.acceptor.accept(socket, (s, accepted) => this.track(s, null, accepted)),
+      );
       this.ports.plain = await listen(server, plain.host, plain.port);
       this.servers.push(server);
     }
+    this.registry.start();
   }
 
   /**
@@ -181,6 +217,7 @@ export class VehicleRouter {
     while (this.connections.size > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     for (const conn of [...this.connections]) conn.socket.destroy();
+    this.registry.stop();
     await closed;
   }
 }

@@ -1,5 +1,5 @@
-import * as mqttPacket from 'mqtt-packet';
-import type { IConnackPacket, IConnectPacket } from '@roadcast/mqtt';
+import { encodePacket, type IConnackPacket, type IConnectPacket } from '@roadcast/mqtt';
+import type { RouterPolicy } from '@roadcast/policy';
 import {
   RoutingError,
   rankBrokers,
@@ -40,6 +40,17 @@ function authenticate(
   if (connect.will && topics.publish(role, vehicleId, connect.will.topic) !== 'allowed')
     return 'will-not-authorized';
   return { vehicleId, role };
+}
+
+/**
+ * The keep alive the session runs with: the vehicle's, within the policy's bounds. 0 (no
+ * keep alive) or above the maximum becomes the maximum, below the minimum the minimum; 5.0
+ * is told so in CONNACK (Server Keep Alive), 3.1.1 cannot be and is refused (null).
+ */
+function keepAliveFor(requested: number, version: 4 | 5, policy: RouterPolicy): number | null {
+  const { minKeepAliveSeconds: min, maxKeepAliveSeconds: max } = policy.protocol;
+  const effective = requested === 0 || requested > max ? max : Math.max(requested, min);
+  return effective === requested || version === 5 ? effective : null;
 }
 
 /**
@@ -89,7 +100,11 @@ export async function establishSession(
   const who = authenticate(conn, connect);
   if (typeof who === 'string') return conn.refuse(who);
   if (conn.ctx.isStopping()) return conn.refuse('shutting-down');
-  conn.beginConnecting();
+  const requestedKeepAlive = connect.keepalive ?? 0;
+  const keepAlive = keepAliveFor(requestedKeepAlive, version, conn.ctx.policy.current.policy);
+  if (keepAlive === null)
+    return conn.refuse('keep-alive-not-allowed', `keep alive ${requestedKeepAlive} s`);
+  if (!conn.beginConnecting(keepAlive)) return;
 
   const pool = await poolOf(conn, who.vehicleId);
   if (!pool) return conn.refuse('no-broker', 'no active pool');
@@ -101,7 +116,7 @@ export async function establishSession(
     ...ranked.filter((b) => health.isHealthy(b.id)),
     ...ranked.filter((b) => !health.isHealthy(b.id)),
   ];
-  const connectForBroker = brokerConnect(conn, connect, who.vehicleId);
+  const connectForBroker = brokerConnect(conn, connect, who.vehicleId, keepAlive);
   let session: UpstreamSession | undefined;
   let broker: EdgeBrokerInfo | undefined;
   for (const candidate of candidates) {
@@ -142,13 +157,19 @@ export async function establishSession(
     conn.close('broker-refused', undefined, session.connackRaw);
     return;
   }
-  conn.startRelay(session, broker, connackForVehicle(conn, connect, session));
+  conn.startRelay(session, broker, connackForVehicle(conn, connect, session, keepAlive));
   const ctx = conn.ctx;
   ctx.metrics.accepted.inc();
   ctx.metrics.connectSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   const sessionPresent = session.connack.sessionPresent;
-  conn.log.info(
-    { brokerId: broker.id, poolId: pool.id, sessionPresent, protocolVersion: conn.protocolVersion },
+  ctx.logger.info(
+    {
+      ...conn.logFields(),
+      brokerId: broker.id,
+      poolId: pool.id,
+      sessionPresent,
+      protocolVersion: conn.protocolVersion,
+    },
     'relaying',
   );
   conn.notePresence(
@@ -168,32 +189,42 @@ export async function establishSession(
 /**
  * The CONNECT the broker sees: the vehicle's, with the certified id as client id, which the
  * broker's ACL confines the session to, and the router's own credentials.
+ * The router holds the vehicle to its keep alive; the broker gets twice that as a safety
+ * net, so that the router, which can tell the vehicle why (0x8D), is the one to end a
+ * silent session.
  */
-function brokerConnect(conn: RelayConnection, connect: IConnectPacket, vehicleId: string): Buffer {
+function brokerConnect(
+  conn: RelayConnection,
+  connect: IConnectPacket,
+  vehicleId: string,
+  keepAlive: number,
+): Buffer {
   const { username, password } = conn.ctx.broker;
   const packet: IConnectPacket = {
     cmd: 'connect',
     protocolId: 'MQTT',
     protocolVersion: conn.protocolVersion as 4 | 5,
     clean: connect.clean ?? true,
-    keepalive: connect.keepalive ?? 60,
+    keepalive: Math.min(65_535, keepAlive * 2),
     clientId: vehicleId,
     username: username || vehicleId,
     ...(password ? { password } : {}),
     ...(connect.will ? { will: connect.will } : {}),
     ...(connect.properties ? { properties: connect.properties } : {}),
   };
-  return mqttPacket.generate(packet, { protocolVersion: conn.protocolVersion });
+  return encodePacket(packet, conn.protocolVersion);
 }
 
 /**
  * The broker's CONNACK, unchanged for 3.1.1. For 5.0 the router adds what it knows: the
- * assigned client id when the vehicle sent none, and its own packet size limit.
+ * assigned client id when the vehicle sent none, its own packet size limit, and the keep
+ * alive it holds the vehicle to when that is not the vehicle's own.
  */
 function connackForVehicle(
   conn: RelayConnection,
   connect: IConnectPacket,
   session: UpstreamSession,
+  keepAlive: number,
 ): Buffer {
   if (conn.protocolVersion !== 5) return session.connackRaw;
   const policy = conn.ctx.policy.current.policy;
@@ -201,12 +232,16 @@ function connackForVehicle(
     (conn.vehicleId && policy.protocol.vehicleMaxPacketSize[conn.vehicleId]) ||
     policy.protocol.maxPacketSize;
   const theirs = session.connack.properties?.maximumPacketSize;
+  // The broker's own Server Keep Alive answers the doubled value it was sent: not the vehicle's.
+  const fromBroker = { ...session.connack.properties };
+  delete fromBroker.serverKeepAlive;
   const properties: NonNullable<IConnackPacket['properties']> = {
-    ...session.connack.properties,
+    ...fromBroker,
     maximumPacketSize: theirs ? Math.min(theirs, ours) : ours,
+    ...(keepAlive !== (connect.keepalive ?? 0) ? { serverKeepAlive: keepAlive } : {}),
     ...(connect.clientId === '' && conn.vehicleId
       ? { assignedClientIdentifier: conn.vehicleId }
       : {}),
   };
-  return mqttPacket.generate({ ...session.connack, properties }, { protocolVersion: 5 });
+  return encodePacket({ ...session.connack, properties }, 5);
 }

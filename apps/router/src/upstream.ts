@@ -1,14 +1,20 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { PacketReader, type FramedPacket, type IConnackPacket } from '@roadcast/mqtt';
+import {
+  PacketFramer,
+  PacketType,
+  decodePacket,
+  type IConnackPacket,
+  type RawPacket,
+} from '@roadcast/mqtt';
 
 export interface UpstreamSession {
   socket: Socket;
-  reader: PacketReader;
+  framer: PacketFramer;
   connack: IConnackPacket;
   connackRaw: Buffer;
   /** Packets the broker sent right behind its CONNACK (queued messages), in order. */
-  following: FramedPacket[];
+  following: RawPacket[];
 }
 
 export class UpstreamError extends Error {
@@ -45,10 +51,7 @@ export function openUpstream(options: {
       ? tlsConnect({ host, port, servername: host })
       : netConnect({ host, port });
     socket.setNoDelay(true);
-    const reader = new PacketReader({
-      maxPacketSize: BROKER_MAX_PACKET,
-      protocolVersion: options.protocolVersion,
-    });
+    const framer = new PacketFramer(BROKER_MAX_PACKET);
     let settled = false;
 
     const fail = (message: string) => {
@@ -68,17 +71,19 @@ export function openUpstream(options: {
     const onError = (err: Error) => fail(err.message);
     const onClose = () => fail('broker closed the connection before CONNACK');
     const onData = (chunk: Buffer) => {
-      let framed: FramedPacket[];
+      let framed: RawPacket[];
+      let connack: IConnackPacket;
       try {
-        framed = reader.push(chunk);
+        framed = framer.push(chunk);
+        const first = framed[0];
+        if (!first) return;
+        if (first.type !== PacketType.connack) {
+          fail(`broker sent packet type ${first.type} before CONNACK`);
+          return;
+        }
+        connack = decodePacket(first.raw, options.protocolVersion) as IConnackPacket;
       } catch (err) {
         fail(`broker sent an invalid packet: ${(err as Error).message}`);
-        return;
-      }
-      const first = framed[0];
-      if (!first) return;
-      if (first.packet.cmd !== 'connack') {
-        fail(`broker sent ${first.packet.cmd} before CONNACK`);
         return;
       }
       settled = true;
@@ -86,9 +91,9 @@ export function openUpstream(options: {
       cleanup();
       resolve({
         socket,
-        reader,
-        connack: first.packet,
-        connackRaw: first.raw,
+        framer,
+        connack,
+        connackRaw: framed[0]!.raw,
         following: framed.slice(1),
       });
     };

@@ -7,6 +7,7 @@ import type { Logger } from '@roadcast/observability';
 import { createPipelineQueues, redisKeys } from '@roadcast/queue';
 import { EdgeTopology, PresenceStore } from '@roadcast/routing';
 import { AckBatcher } from './ingest/ack-batcher.js';
+import { AckRejections } from './ingest/ack-rejections.js';
 import { applyAcks } from './ingest/apply-acks.js';
 import { EdgeConsumers } from './ingest/edge-consumers.js';
 import { parseAck } from './ingest/parse-ack.js';
@@ -51,6 +52,7 @@ export async function startTracker(
     logger,
     intervalMs: PROGRESS_INTERVAL_MS,
   });
+  const rejections = new AckRejections({ logger, ignored: metrics.acksIgnored });
   const batcher = new AckBatcher({
     batchSize: settings.TRACKER_BATCH_SIZE,
     flushIntervalMs: settings.TRACKER_FLUSH_INTERVAL_MS,
@@ -64,14 +66,13 @@ export async function startTracker(
         stop();
       }
     },
-    onApplied: (applied, size) => {
+    onApplied: (applied, size, acks) => {
       metrics.acksApplied.inc(applied.length);
       metrics.batchSize.observe(size);
       for (const a of applied) {
         if (a.ackLatencySeconds !== null) metrics.ackLatency.observe(a.ackLatencySeconds);
       }
-      if (size > applied.length)
-        metrics.acksIgnored.inc({ reason: 'stale' }, size - applied.length);
+      rejections.unapplied(acks, applied);
       progress.markChanged(new Set(applied.map((a) => a.campaignId)));
       for (const a of applied) {
         if (a.state === 'failed' || a.state === 'rejected') {
@@ -107,7 +108,7 @@ export async function startTracker(
       const parsed = parseAck(incoming.topic, incoming.payload);
       if (!parsed.ok) {
         // Nothing to retry: the broker may forget it.
-        metrics.acksIgnored.inc({ reason: parsed.problem });
+        rejections.invalid(parsed.problem, incoming.topic, incoming.brokerId);
         incoming.release();
         return;
       }
@@ -156,6 +157,7 @@ export async function startTracker(
       await follower.close();
       await sweeper.close();
       await progress.close();
+      rejections.close();
       await queues.close();
       streamRedis.disconnect();
       await redis.quit().catch(() => undefined);

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import mqtt, { type MqttClient } from 'mqtt';
-import { createDb, type Db } from '@roadcast/db';
+import type { MqttClient } from 'mqtt';
+import type { Db } from '@roadcast/db';
 import { createLogger } from '@roadcast/observability';
-import {
-  createTestDatabase,
-  startMosquitto,
-  uniquePrefix,
-  type MosquittoBroker,
-  type TestDatabase,
-} from '@roadcast/testing';
+import { uniquePrefix, type TestDatabase } from '@roadcast/testing';
 import { ackTopic } from '@roadcast/contracts';
 import { readEvents } from '@roadcast/queue';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { startTracker, type Tracker } from '../src/tracker.js';
+import { startAckWorld, type AckWorld } from './ack-world.js';
 import {
   countersAndTruth,
-  deleteKeys,
   eventually,
-  registerBroker,
   seedCampaign,
   statesOf,
   trackerSettings,
@@ -28,7 +20,6 @@ import {
 
 let database: TestDatabase;
 let db: Db;
-let broker: MosquittoBroker;
 let vehicles: MqttClient;
 let redis: Redis;
 let tracker: Tracker | undefined;
@@ -44,28 +35,16 @@ function settings() {
   });
 }
 
+let world: AckWorld;
+
 before(async () => {
-  database = await createTestDatabase({ label: 'tracker_acks' });
-  db = createDb(database.url);
-  broker = await startMosquitto();
-  await registerBroker(db.pool, 'edge-a', broker.url);
-  redis = new Redis('redis://127.0.0.1:6379');
-  // One client stands in for many vehicles, so it needs the observer's rights on every topic.
-  vehicles = await mqtt.connectAsync(broker.url, {
-    clientId: `fleet-${randomUUID()}`,
-    protocolVersion: 5,
-    ...broker.credentials('observer'),
-  });
+  world = await startAckWorld('tracker_acks');
+  ({ database, db, redis, vehicles } = world);
 });
 
 after(async () => {
   await tracker?.close();
-  await vehicles.endAsync();
-  await deleteKeys(redis, prefix);
-  await redis.quit();
-  await broker.stop();
-  await db.close();
-  await database.drop();
+  await world.close(prefix);
 });
 
 async function sendAck(

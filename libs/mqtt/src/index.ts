@@ -1,11 +1,23 @@
+export { PacketReader, type FramedPacket, type PacketReaderOptions } from './packet-reader.js';
 export {
-  PacketReader,
+  PACKET_TYPE_NAMES,
+  PacketFramer,
   PacketReaderError,
+  PacketType,
   remainingLengthBytes,
-  type FramedPacket,
   type PacketReaderErrorCode,
-  type PacketReaderOptions,
-} from './packet-reader.js';
+  type PacketTypeName,
+  type RawPacket,
+} from './packet-framer.js';
+export {
+  connectProtocolLevel,
+  decodePacket,
+  isPlainAcknowledgement,
+  packetIdOf,
+  readPublishHeader,
+  type DecodeVersion,
+  type PublishHeader,
+} from './packet-decoder.js';
 export { MQTT_CLIENT_ERRORS, MqttClientError, type MqttClientErrorCode } from './client-errors.js';
 export { MqttSession, type MqttSessionHandlers } from './mqtt-session.js';
 export type { ConnackInfo, MqttSessionOptions } from './session-handshake.js';
@@ -31,6 +43,7 @@ export {
 export {
   connackRefusal,
   disconnectWith,
+  encodePacket,
   pubackWith,
   subackWith,
   type ProtocolVersion,

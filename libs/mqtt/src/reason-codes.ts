@@ -18,6 +18,7 @@ export const ReasonCode = {
   topicFilterInvalid: 0x8f,
   topicNameInvalid: 0x90,
   packetTooLarge: 0x95,
+  messageRateTooHigh: 0x96,
   quotaExceeded: 0x97,
   administrativeAction: 0x98,
   useAnotherServer: 0x9c,

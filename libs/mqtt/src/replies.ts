@@ -1,4 +1,5 @@
 import * as mqttPacket from 'mqtt-packet';
+import type { Packet } from 'mqtt-packet';
 import { SUBACK_FAILURE_V4, connackReturnCodeFor } from './reason-codes.js';
 
 export type ProtocolVersion = 3 | 4 | 5;
@@ -59,8 +60,11 @@ export function subackWith(version: ProtocolVersion, messageId: number, codes: n
 
 /** A PUBACK refusing a QoS 1 PUBLISH (5.0 only; 3.1.1 cannot refuse one). */
 export function pubackWith(messageId: number, reason: number): Buffer {
-  return mqttPacket.generate(
-    { cmd: 'puback', messageId, reasonCode: reason },
-    { protocolVersion: 5 },
-  );
+  // Written by hand: an attacker decides how many of these the router sends.
+  return Buffer.from([0x40, 0x04, messageId >> 8, messageId & 0xff, reason, 0x00]);
+}
+
+/** Encodes a packet the router builds itself: a broker CONNECT, a trimmed SUBSCRIBE, a CONNACK. */
+export function encodePacket(packet: Packet, version: ProtocolVersion): Buffer {
+  return mqttPacket.generate(packet, { protocolVersion: version });
 }

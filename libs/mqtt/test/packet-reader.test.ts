@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PacketReader, PacketReaderError } from '../src/index.js';
-
-const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
-
-// Fixtures are written as bytes, then a comment; this helper keeps only the leading hex.
-function bytes(lines: string): Buffer {
-  return hex(
-    lines
-      .split('\n')
-      .map((line) => line.split('|')[0] ?? '')
-      .join(''),
-  );
-}
+import { bytes } from './bytes.js';
 
 const connectV4 = bytes(`
   10 0e             | CONNECT, remaining length 14

@@ -30,7 +30,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
-    if (req.method !== 'GET') return send(405, { code: 'ROADCAST_ERR_METHOD', message: 'GET only' });
+    if (req.method !== 'GET')
+      return send(405, { code: 'ROADCAST_ERR_METHOD', message: 'GET only' });
     if (path === '/healthz') return send(200, { status: 'ok' });
     if (path === '/readyz') {
       void readiness(options).then(({ ready, checks }) =>

@@ -7,3 +7,9 @@ export {
   type ReadinessCheck,
 } from './admin-server.js';
 export { handleShutdown, type ShutdownOptions } from './shutdown.js';
+export {
+  LogRateLimiter,
+  LogSource,
+  type LogRateLimiterOptions,
+  type LogRateLimits,
+} from './log-rate-limiter.js';

@@ -15,7 +15,7 @@ export function defaultPolicy(): RouterPolicy {
 
 /**
  * Validates a stored or submitted document: the schema, then what a schema cannot say
- * (networks parse, topic patterns are valid filters). Defaults
+ * (networks parse, topic patterns are valid filters, keep-alive bounds are ordered). Defaults
  * are filled in; the input is not modified.
  */
 export function parsePolicy(input: unknown): PolicyParseResult {
@@ -26,12 +26,23 @@ export function parsePolicy(input: unknown): PolicyParseResult {
   }));
   if (problems.length > 0) return { ok: false, problems };
   const policy = value as RouterPolicy;
-  for (const list of ['allow', 'deny'] as const) {
-    policy.network[list].forEach((cidr, i) => {
+  const lists = {
+    '/network/allow': policy.network.allow,
+    '/network/deny': policy.network.deny,
+    '/network/proxyProtocol/trustedSources': policy.network.proxyProtocol.trustedSources,
+  };
+  for (const [path, list] of Object.entries(lists)) {
+    list.forEach((cidr, i) => {
       if (!parseCidr(cidr))
-        problems.push({ path: `/network/${list}/${i}`, message: `invalid network "${cidr}"` });
+        problems.push({ path: `${path}/${i}`, message: `invalid network "${cidr}"` });
     });
   }
+  const { minKeepAliveSeconds, maxKeepAliveSeconds } = policy.protocol;
+  if (minKeepAliveSeconds > maxKeepAliveSeconds)
+    problems.push({
+      path: '/protocol/minKeepAliveSeconds',
+      message: `above maxKeepAliveSeconds (${maxKeepAliveSeconds})`,
+    });
   for (const [role, rules] of Object.entries(policy.protocol.roles)) {
     for (const kind of ['publish', 'subscribe'] as const) {
       rules[kind].forEach((pattern, i) => {

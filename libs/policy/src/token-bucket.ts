@@ -37,6 +37,17 @@ export class TokenBucket {
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.rate);
   }
 
+  /** Tokens there now (negative while in debt); Infinity when unlimited. */
+  available(): number {
+    if (this.unlimited) return Number.POSITIVE_INFINITY;
+    this.refill();
+    return this.tokens;
+  }
+
+  get ratePerSecond(): number {
+    return this.rate;
+  }
+
   /** Takes n tokens even when short; returns how many ms until the balance is not negative. */
   take(n: number): number {
     if (this.unlimited) return 0;

@@ -48,14 +48,61 @@ export class ClientTopics {
   }
 }
 
+/**
+ * A policy pattern with `{vehicleId}` holes, compared with a topic for one vehicle without
+ * building the substituted string on the per-packet path.
+ */
+class PatternTemplate {
+  private readonly parts: string[];
+  readonly wildcard: boolean;
+
+  constructor(pattern: string) {
+    this.parts = pattern.split('{vehicleId}');
+    this.wildcard = /[+#]/.test(pattern);
+  }
+
+  equals(vehicleId: string, topic: string): boolean {
+    let at = 0;
+    const last = this.parts.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const part = this.parts[i]!;
+      if (!topic.startsWith(part, at)) return false;
+      at += part.length;
+      if (i === last) break;
+      if (!topic.startsWith(vehicleId, at)) return false;
+      at += vehicleId.length;
+    }
+    return at === topic.length;
+  }
+
+  fill(vehicleId: string): string {
+    return this.parts.join(vehicleId);
+  }
+}
+
+interface RoleTemplates {
+  publishLiterals: PatternTemplate[];
+  publishPatterns: PatternTemplate[];
+  subscribe: PatternTemplate[];
+}
+
 /** Per-role topic allowlists with the vehicle id substituted, as the router checks them. */
 export class TopicPolicy {
   private readonly roles: RouterPolicy['protocol']['roles'];
   private readonly maxTopicBytes: number;
+  private readonly templates = new Map<string, RoleTemplates>();
 
   constructor(policy: RouterPolicy) {
     this.roles = policy.protocol.roles;
     this.maxTopicBytes = policy.protocol.maxTopicBytes;
+    for (const [role, rules] of Object.entries(this.roles)) {
+      const publish = rules.publish.map((p) => new PatternTemplate(p));
+      this.templates.set(role, {
+        publishLiterals: publish.filter((t) => !t.wildcard),
+        publishPatterns: publish.filter((t) => t.wildcard),
+        subscribe: rules.subscribe.map((p) => new PatternTemplate(p)),
+      });
+    }
   }
 
   hasRole(role: string): boolean {
@@ -67,6 +114,10 @@ export class TopicPolicy {
     return (this.roles[role]?.[kind] ?? []).map((p) => p.replaceAll('{vehicleId}', vehicleId));
   }
 
+  private templatesFor(role: string, vehicleId: string): RoleTemplates | undefined {
+    return UNSAFE_ID.test(vehicleId) ? undefined : this.templates.get(role);
+  }
+
   /** The allowlists of one connected client, compiled for its packets. */
   forClient(role: string, vehicleId: string): ClientTopics {
     return new ClientTopics(
@@ -76,13 +127,28 @@ export class TopicPolicy {
     );
   }
 
-  /** May this client PUBLISH to this topic name? */
+  /**
+   * May this client PUBLISH to this topic name? Decided without per-client state: a topic
+   * equal to an allowed literal pattern (the common case, an ack) allocates nothing.
+   */
   publish(role: string, vehicleId: string, topic: string): TopicDecision {
-    return this.forClient(role, vehicleId).publish(topic);
+    const templates = this.templatesFor(role, vehicleId);
+    if (templates?.publishLiterals.some((t) => t.equals(vehicleId, topic))) return 'allowed';
+    const problem = topicNameProblem(topic, this.maxTopicBytes);
+    if (problem) return problem;
+    return templates?.publishPatterns.some((t) => topicMatches(t.fill(vehicleId), topic))
+      ? 'allowed'
+      : 'not-authorized';
   }
 
   /** May this client SUBSCRIBE to this filter? Only filters wholly inside an allowed pattern. */
   subscribe(role: string, vehicleId: string, filter: string): TopicDecision {
-    return this.forClient(role, vehicleId).subscribe(filter);
+    const problem = topicFilterProblem(filter, this.maxTopicBytes);
+    if (problem) return problem;
+    if (isSharedSubscription(filter)) return 'shared-not-supported';
+    const templates = this.templatesFor(role, vehicleId);
+    return templates?.subscribe.some((t) => filterCovered(t.fill(vehicleId), filter))
+      ? 'allowed'
+      : 'not-authorized';
   }
 }

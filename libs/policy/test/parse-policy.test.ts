@@ -11,6 +11,27 @@ describe('parsePolicy', () => {
     assert.deepEqual(result.policy.protocol.roles.vehicle?.subscribe, ['vehicles/{vehicleId}/#']);
   });
 
+  it('gives every hostile-load limit a default', () => {
+    const p = defaultPolicy();
+    assert.deepEqual(p.preAuth, {
+      maxConnections: 2_000,
+      maxPerAddress: 0,
+      maxConnectBytes: 4_096,
+      unidentifiedTimeoutMs: 2_000,
+      refusalAnswers: { perSecond: 20, burst: 100 },
+    });
+    assert.deepEqual(p.throttling.messages, {
+      upstream: { perSecond: 100, burst: 1_000 },
+      downstream: { perSecond: 0, burst: 1_000 },
+      upstreamGraceMs: 10_000,
+    });
+    assert.equal(p.throttling.writeBufferBytes, 65_536);
+    assert.equal(p.throttling.stalledTimeoutMs, 30_000);
+    assert.deepEqual([p.protocol.minKeepAliveSeconds, p.protocol.maxKeepAliveSeconds], [5, 1_200]);
+    assert.deepEqual(p.network.proxyProtocol, { trustedSources: [], required: true });
+    assert.deepEqual(p.logging, { refusalIntervalMs: 10_000, refusalLinesPerInterval: 20 });
+  });
+
   it('keeps given values and fills the rest', () => {
     const result = parsePolicy({
       protocol: { maxPacketSize: 4096 },
@@ -31,6 +52,21 @@ describe('parsePolicy', () => {
     ],
     ['a network with a bad prefix', { network: { allow: ['10.0.0.0/33'] } }, '/network/allow/0'],
     ['a network that is not an address', { network: { deny: ['example.com'] } }, '/network/deny/0'],
+    [
+      'a trusted PROXY source that is not a network',
+      { network: { proxyProtocol: { trustedSources: ['balancer.local'] } } },
+      '/network/proxyProtocol/trustedSources/0',
+    ],
+    [
+      'a minimum keep alive above the maximum',
+      { protocol: { minKeepAliveSeconds: 600, maxKeepAliveSeconds: 60 } },
+      '/protocol/minKeepAliveSeconds',
+    ],
+    [
+      'a write buffer below the socket high-water mark',
+      { throttling: { writeBufferBytes: 1_024 } },
+      '/throttling/writeBufferBytes',
+    ],
     [
       'a topic pattern with a misplaced wildcard',
       { protocol: { roles: { vehicle: { publish: ['a/#/b'], subscribe: [] } } } },

@@ -1,27 +1,42 @@
-import { ReasonCode, pubackWith, type FramedPacket } from '@roadcast/mqtt';
+import { ReasonCode, pubackWith, readPublishHeader, type RawPacket } from '@roadcast/mqtt';
 import type { RelayConnection } from '../relay-connection.js';
 
-/** A vehicle PUBLISH reaches the broker only on a topic its role may publish to. */
-export function handlePublish(conn: RelayConnection, framed: FramedPacket): void {
-  const packet = framed.packet;
-  if (packet.cmd !== 'publish' || !conn.vehicleId) return;
-  let topic = packet.topic;
-  const alias = packet.properties?.topicAlias;
-  if (alias !== undefined) {
-    // [MQTT-3.3.2-8] an empty topic name with an alias means the topic the alias was set to.
-    if (topic === '') {
-      const known = conn.topicAliases.get(alias);
-      if (known === undefined) {
-        conn.refuse('protocol-error', 'unknown topic alias');
-        return;
-      }
-      topic = known;
-    }
+/**
+ * A vehicle PUBLISH reaches the broker only on a topic its role may publish to. Only the
+ * topic and packet id are read; a 5.0 PUBLISH with properties is decoded whole, since a
+ * topic alias among them changes which topic it is.
+ */
+export function handlePublish(conn: RelayConnection, packet: RawPacket): void {
+  const vehicleId = conn.vehicleId;
+  if (!vehicleId) return;
+  let header;
+  try {
+    header = readPublishHeader(packet, conn.protocolVersion);
+  } catch (err) {
+    conn.refuse('malformed', (err as Error).message);
+    return;
   }
-  const decision = conn.topics().publish(topic);
+  let topic = header.topic;
+  let alias: number | undefined;
+  if (header.hasProperties) {
+    const decoded = conn.decode(packet.raw);
+    if (decoded?.cmd !== 'publish') return;
+    alias = decoded.properties?.topicAlias;
+  }
+  // [MQTT-3.3.2-8] an empty topic name with an alias means the topic the alias was set to.
+  if (alias !== undefined && topic === '') {
+    const known = conn.topicAliases?.get(alias);
+    if (known === undefined) {
+      conn.refuse('protocol-error', 'unknown topic alias');
+      return;
+    }
+    topic = known;
+  }
+  const decision = conn.ctx.policy.current.topics.publish(conn.role, vehicleId, topic);
   if (decision === 'allowed') {
-    if (alias !== undefined && packet.topic !== '') conn.topicAliases.set(alias, packet.topic);
-    conn.sendToBroker(framed.raw);
+    if (alias !== undefined && header.topic !== '')
+      (conn.topicAliases ??= new Map()).set(alias, header.topic);
+    conn.sendToBroker(packet.raw);
     return;
   }
   if (decision !== 'not-authorized') {
@@ -29,11 +44,11 @@ export function handlePublish(conn: RelayConnection, framed: FramedPacket): void
     conn.refuse('topic-name-invalid', decision);
     return;
   }
-  if (conn.protocolVersion === 5 && packet.qos === 1) {
+  if (conn.protocolVersion === 5 && header.qos === 1) {
     // 5.0 can say no to one message and keep the connection.
     conn.deny('publish-not-authorized', topic);
-    conn.sendToVehicle(pubackWith(packet.messageId ?? 0, ReasonCode.notAuthorized));
-  } else if (conn.protocolVersion === 5 && packet.qos === 0) {
+    conn.sendToVehicle(pubackWith(header.messageId ?? 0, ReasonCode.notAuthorized));
+  } else if (conn.protocolVersion === 5 && header.qos === 0) {
     conn.deny('publish-not-authorized', topic);
   } else {
     // 3.1.1 has no negative PUBACK, and QoS 2 would leave a half-finished exchange: close.

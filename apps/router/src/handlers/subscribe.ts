@@ -1,5 +1,10 @@
-import * as mqttPacket from 'mqtt-packet';
-import { ReasonCode, subackWith, type FramedPacket, type ISubscribePacket } from '@roadcast/mqtt';
+import {
+  ReasonCode,
+  encodePacket,
+  subackWith,
+  type ISubscribePacket,
+  type RawPacket,
+} from '@roadcast/mqtt';
 import type { TopicDecision } from '@roadcast/policy';
 import type { Refusal } from '../refusals.js';
 import type { RelayConnection } from '../relay-connection.js';
@@ -19,13 +24,16 @@ function refusalFor(decision: TopicDecision): { refusal: Refusal; code: number }
  * the router sends the SUBACK; some refused → the broker gets the allowed ones and its
  * SUBACK is completed with the router's codes (see suback.ts).
  */
-export function handleSubscribe(conn: RelayConnection, framed: FramedPacket): void {
-  const packet = framed.packet as ISubscribePacket;
+export function handleSubscribe(conn: RelayConnection, raw: RawPacket): void {
   const vehicleId = conn.vehicleId;
   if (!vehicleId) return;
+  const decoded = conn.decode(raw.raw);
+  if (decoded?.cmd !== 'subscribe') return;
+  const packet: ISubscribePacket = decoded;
+  const topics = conn.ctx.policy.current.topics;
   const messageId = packet.messageId ?? 0;
   const codes: Array<number | null> = packet.subscriptions.map((sub) => {
-    const decision = conn.topics().subscribe(sub.topic);
+    const decision = topics.subscribe(conn.role, vehicleId, sub.topic);
     if (decision === 'allowed') return null;
     const { refusal, code } = refusalFor(decision);
     conn.deny(refusal, sub.topic);
@@ -33,19 +41,19 @@ export function handleSubscribe(conn: RelayConnection, framed: FramedPacket): vo
   });
   const allowed = packet.subscriptions.filter((_, i) => codes[i] === null);
   if (allowed.length === packet.subscriptions.length) {
-    conn.sendToBroker(framed.raw);
+    conn.sendToBroker(raw.raw);
     return;
   }
   if (allowed.length === 0) {
     conn.sendToVehicle(subackWith(conn.protocolVersion, messageId, codes as number[]));
     return;
   }
-  conn.pendingSubscribes.set(messageId, codes);
+  (conn.pendingSubscribes ??= new Map()).set(messageId, codes);
   const subset: ISubscribePacket = {
     cmd: 'subscribe',
     messageId,
     subscriptions: allowed,
     ...(packet.properties ? { properties: packet.properties } : {}),
   };
-  conn.sendToBroker(mqttPacket.generate(subset, { protocolVersion: conn.protocolVersion }));
+  conn.sendToBroker(encodePacket(subset, conn.protocolVersion));
 }

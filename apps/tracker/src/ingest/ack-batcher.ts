@@ -13,8 +13,8 @@ export interface AckBatcherOptions {
   /** Batches applied at once; rows are locked in id order, so they never deadlock each other. */
   concurrency?: number;
   apply(acks: ParsedAck[]): Promise<AppliedAck[]>;
-  /** Called after each committed batch (progress events, rollout). */
-  onApplied?(applied: AppliedAck[], batchSize: number): void;
+  /** Called after each committed batch (progress events, rollout), with the batch itself. */
+  onApplied?(applied: AppliedAck[], batchSize: number, batch: ParsedAck[]): void;
   logger: Logger;
   /** Delay before a failed batch is tried again (Postgres down, a lock timeout). */
   retryDelayMs?: number;
@@ -91,9 +91,10 @@ export class AckBatcher {
   private async applyUntilCommitted(batch: PendingAck[]): Promise<void> {
     for (;;) {
       try {
-        const applied = await this.options.apply(batch.map((p) => p.ack));
+        const acks = batch.map((p) => p.ack);
+        const applied = await this.options.apply(acks);
         for (const item of batch) item.release();
-        this.options.onApplied?.(applied, batch.length);
+        this.options.onApplied?.(applied, batch.length, acks);
         return;
       } catch (err) {
         this.options.logger.error({ err, acks: batch.length }, 'ack batch not applied; retrying');
