@@ -25,7 +25,10 @@ describe('router per-vehicle message rate', () => {
 
   /** Arrival times (ms) of every ack the broker receives for this vehicle. */
   async function watchAcks(vehicleId: string): Promise<{ times: number[]; stop(): Promise<void> }> {
-    const backend = await mqtt.connectAsync(h.brokers[0]!.url, { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(h.brokers[0]!.url, {
+      protocolVersion: 5,
+      ...h.brokers[0]!.credentials('tracker'),
+    });
     const times: number[] = [];
     backend.on('message', () => times.push(Date.now()));
     await backend.subscribeAsync(`vehicles/${vehicleId}/ota/acks`, { qos: 0 });

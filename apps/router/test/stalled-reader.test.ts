@@ -91,7 +91,10 @@ describe('a vehicle that never reads', () => {
 
     // Notices keep coming from the broker, and the vehicle keeps sending PUBLISHes the
     // router refuses with a PUBACK each: both fill the direction the vehicle never reads.
-    const backend = await mqtt.connectAsync(router.broker.url, { protocolVersion: 5 });
+    const backend = await mqtt.connectAsync(router.broker.url, {
+      protocolVersion: 5,
+      ...router.broker.credentials('bridge'),
+    });
     const notice = Buffer.alloc(32 * KiB, 7);
     let publishing = true;
     const publisher = (async () => {
