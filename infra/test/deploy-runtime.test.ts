@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
-import { shippedPackages, workspacePackages, type WorkspacePackage } from '../build/runtime-tree.js';
+import {
+  shippedPackages,
+  workspacePackages,
+  type WorkspacePackage,
+} from '../build/runtime-tree.js';
 import { APPS, imageCommand, type App } from './deploy-facts.js';
 import {
   answers,
@@ -84,7 +88,10 @@ describe('production tree', { timeout: 300_000 }, () => {
       assert.ok(existsSync(join(tree, 'prisma/dist', file)), file);
     assert.ok(existsSync(join(tree, 'apps/dashboard/dist/index.html')));
     const typescript = files(tree).filter((f) => /\.(c|m)?ts$/.test(f));
-    assert.deepEqual(typescript.map((f) => relative(tree, f)), []);
+    assert.deepEqual(
+      typescript.map((f) => relative(tree, f)),
+      [],
+    );
     for (const pkg of shipped) {
       const exported = JSON.stringify(pkg.manifest.exports ?? {});
       assert.doesNotMatch(exported, /\/src\/|\.ts"/, `${pkg.name} exports sources`);
@@ -140,7 +147,11 @@ describe('production tree', { timeout: 300_000 }, () => {
       });
       try {
         const base = `http://127.0.0.1:${settings.healthPort[app]}`;
-        assert.equal(await answers(`${base}/readyz`, 60_000), 200, `${app} /readyz\n${run.output()}`);
+        assert.equal(
+          await answers(`${base}/readyz`, 60_000),
+          200,
+          `${app} /readyz\n${run.output()}`,
+        );
         assert.equal(await answers(`${base}/healthz`, 1_000), 200);
         if (app === 'api') {
           const page = await fetch(`${base}/`).then((r) => r.text());
