@@ -7,10 +7,11 @@ const dashboard = join(workspace, 'apps', 'dashboard');
 // Vite is the dashboard's own dependency; resolve it from there.
 const require = createRequire(join(dashboard, 'package.json'));
 
-/** Builds apps/dashboard into its dist/ folder, which the api serves at `/`. */
-export function buildDashboard(): void {
+/** Builds apps/dashboard into its dist/ folder (or `outDir`), which the api serves at `/`. */
+export function buildDashboard(outDir?: string): void {
   const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+  const target = outDir ? ['--outDir', outDir, '--emptyOutDir'] : [];
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn', ...target], {
     cwd: dashboard,
     stdio: 'inherit',
   });

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { PROGRAMS } from '../build/compile.js';
 import {
   APPS,
+  dockerfileStages,
   healthPort,
+  imageCommand,
   readRepoFile,
   readYaml,
   repoFileExists,
@@ -17,27 +21,7 @@ import {
 /* eslint-disable @typescript-eslint/no-explicit-any -- compose files are untyped YAML, checked field by field */
 type Obj = Record<string, any>;
 
-interface Stage {
-  name: string;
-  from: string;
-  lines: string[];
-}
-
-/** The Dockerfile's stages, continuation lines joined, comments dropped. */
-function stages(): Stage[] {
-  const text = readRepoFile('infra/docker/Dockerfile').replace(/\\\n\s*/g, ' ');
-  const out: Stage[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const from = /^FROM (\S+) AS (\S+)$/.exec(line);
-    if (from) out.push({ name: from[2] as string, from: from[1] as string, lines: [] });
-    else out.at(-1)?.lines.push(line);
-  }
-  return out;
-}
-
-const dockerfile = stages();
+const dockerfile = dockerfileStages();
 const stage = (name: string) => {
   const s = dockerfile.find((x) => x.name === name);
   assert.ok(s, `Dockerfile has no stage ${name}`);
@@ -57,6 +41,9 @@ const envOf = (lines: string[]) =>
         [...l.slice(4).matchAll(/([A-Z_]+)=(\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
       ),
   );
+const PROGRAM_STAGES = [...APPS, 'migrate'];
+const manifest = (path: string) =>
+  JSON.parse(readRepoFile(path)) as { name: string; scripts?: Record<string, string> };
 
 // A .dockerignore pattern as a regular expression: "**/" any folders, "*" within one name.
 function globToRegExp(glob: string): string {
@@ -77,36 +64,80 @@ describe('Dockerfile', () => {
       readRepoFile('infra/docker/Dockerfile'),
       /^ARG NODE_IMAGE=node:20-bookworm-slim$/m,
     );
-    assert.ok(stage('build').lines.some((l) => /^RUN npm ci\b/.test(l)));
-    const scripts = (
-      JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }
-    ).scripts;
-    assert.match(
-      scripts.postinstall ?? '',
-      /prisma\/generate\.ts/,
-      'npm ci generates the Prisma client',
+    const install = stage('build').lines.find((l) => /^RUN npm ci\b/.test(l));
+    assert.ok(install, 'the build stage runs npm ci');
+    // Its postinstall generates the Prisma client the build compiles.
+    assert.doesNotMatch(install, /--ignore-scripts|--omit/);
+    assert.match(manifest('package.json').scripts?.postinstall ?? '', /prisma\/generate\.ts/);
+  });
+
+  it('compiles the apps, their libraries, the migration and the dashboard in the build stage', () => {
+    const compile = stage('build').lines.find((l) => l.includes('infra/build/runtime-tree.ts'));
+    const [, target, apps] =
+      /^RUN node --import tsx infra\/build\/runtime-tree\.ts (\S+) (.+)$/.exec(compile ?? '') ?? [];
+    assert.deepEqual(apps?.split(' ').sort(), [...APPS].sort(), 'the apps the images run');
+    assert.equal(stage('production').from, 'build');
+    assert.ok(stage('production').lines.includes(`WORKDIR ${target}`), 'installs into that tree');
+    assert.ok(stage('runtime').lines.includes(`COPY --from=production ${target} /app`));
+  });
+
+  it('installs production dependencies only, for exactly the apps it ships', () => {
+    const install = stage('production').lines.find((l) => /^RUN npm ci\b/.test(l)) ?? '';
+    for (const flag of ['--omit=dev', '--omit=optional', '--ignore-scripts'])
+      assert.ok(install.split(' ').includes(flag), `npm ci ${flag}`);
+    const workspaces = [...install.matchAll(/--workspace=(\S+)/g)].map((m) => m[1]);
+    assert.deepEqual(
+      workspaces.sort(),
+      APPS.map((app) => manifest(`apps/${app}/package.json`).name).sort(),
     );
   });
 
-  it('runs as uid 10001, stops on SIGTERM and copies the installed tree from the build stage', () => {
+  it('puts the schema engine where the migration loads it, at build time', () => {
+    // The migration runs on a read-only root filesystem.
+    const place = stage('production').lines.find((l) => l.includes('schema_engine_bg.wasm'));
+    assert.match(
+      place ?? '',
+      /cp node_modules\/@prisma\/schema-engine-wasm\/schema_engine_bg\.wasm node_modules\/@prisma\/internals\/build\/$/,
+    );
+    assert.match(
+      readRepoFile('libs/db/src/schema-engine.ts'),
+      /'@prisma\/internals\/package\.json'/,
+    );
+  });
+
+  it('runs as uid 10001, stops on SIGTERM and ships the production tree alone', () => {
     const runtime = stage('runtime').lines;
     assert.ok(runtime.includes('USER 10001:10001'));
     assert.ok(runtime.includes('STOPSIGNAL SIGTERM'));
     assert.ok(runtime.some((l) => /useradd .*--uid 10001/.test(l)));
-    assert.ok(runtime.includes('COPY --from=build /app /app'));
     assert.equal(envOf(runtime).get('HOME'), '/tmp', 'nothing writes outside /tmp');
-    assert.match(envOf(runtime).get('NPM_CONFIG_CACHE') ?? '', /^\/tmp\//);
+    assert.equal(envOf(runtime).get('NODE_ENV'), 'production');
+    // No TypeScript, no tsx, no dev dependency: only the production stage's tree is copied in.
+    for (const name of ['runtime', ...PROGRAM_STAGES]) {
+      const lines = stage(name).lines;
+      const copies = lines.filter((l) => l.startsWith('COPY ') || l.startsWith('ADD '));
+      assert.deepEqual(
+        copies,
+        name === 'runtime' ? ['COPY --from=production /production /app'] : [],
+        `${name} copies`,
+      );
+      assert.ok(
+        !lines.some((l) => /\btsx\b|\.ts\b|\bnpm\b/.test(l)),
+        `${name} mentions tsx, .ts or npm`,
+      );
+    }
   });
 
   for (const app of APPS) {
-    it(`${app}: exec-form CMD, health check on its health port, env names that are settings`, () => {
+    it(`${app}: runs its compiled main with node, health check on its health port, env names that are settings`, () => {
       const lines = stage(app).lines;
       assert.equal(stage(app).from, 'runtime');
-      assert.ok(
-        lines.includes(`CMD ["node", "--import", "tsx", "apps/${app}/src/main.ts"]`),
-        `CMD of ${app}`,
+      assert.deepEqual(imageCommand(app), ['node', `apps/${app}/dist/main.js`]);
+      assert.ok(repoFileExists(`apps/${app}/src/main.ts`), 'compiled from src/main.ts');
+      assert.match(
+        manifest(`apps/${app}/package.json`).scripts?.build ?? '',
+        /^node --import tsx \.\.\/\.\.\/infra\/build\/compile\.ts \.$/,
       );
-      assert.ok(repoFileExists(`apps/${app}/src/main.ts`));
       const health = lines.find((l) => l.startsWith('HEALTHCHECK '));
       assert.ok(
         health?.includes(`http://127.0.0.1:${healthPort(app)}/healthz`),
@@ -128,42 +159,50 @@ describe('Dockerfile', () => {
     });
   }
 
-  it('has a migration target that runs the repository migration command', () => {
-    assert.ok(stage('migrate').lines.includes('CMD ["npm", "run", "db:migrate"]'));
-  });
-
-  it('builds the dashboard the api serves', () => {
-    // Where the api looks for the built dashboard, in its settings or its dashboard plugin.
-    const where =
-      readRepoFile('libs/config/src/apps/api.ts') +
-      readRepoFile('apps/api/src/plugins/dashboard.ts');
-    assert.match(where, /dashboard\/dist/);
-    const build = stage('build').lines.find((l) => /^RUN npm run build -w (\S+)$/.test(l));
-    const workspace = /-w (\S+)$/.exec(build ?? '')?.[1];
-    assert.equal(workspace, '@roadcast/dashboard');
-    const pkg = JSON.parse(readRepoFile('apps/dashboard/package.json')) as {
-      name: string;
-      scripts: Record<string, string>;
-    };
-    assert.equal(pkg.name, workspace);
-    assert.ok(pkg.scripts.build, 'the dashboard has a build script');
-  });
-
-  it('puts the schema engine where the migration loads it, at build time', () => {
-    // The migration runs on a read-only root filesystem, so the engine must be placed by the
-    // install (postinstall), which the build stage runs with scripts enabled.
-    const install = stage('build').lines.find((l) => /^RUN npm ci\b/.test(l));
-    assert.ok(install, 'the build stage runs npm ci');
-    assert.doesNotMatch(install, /--ignore-scripts/);
-    const pkg = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
-    const script = /prisma\/\S+\.ts/.exec(pkg.scripts.postinstall ?? '')?.[0];
-    assert.ok(script, 'postinstall runs a script under prisma/');
-    assert.match(
-      readRepoFile(script),
-      /'@prisma\/internals\/package\.json'[\s\S]*'schema_engine_bg\.wasm'/,
+  it('has a migration target that runs the compiled migration program', () => {
+    assert.deepEqual(imageCommand('migrate'), ['node', 'prisma/dist/migrate.js', 'deploy']);
+    assert.deepEqual(PROGRAMS.prisma?.entries, ['migrate.ts']);
+    assert.equal(
+      manifest('package.json').scripts?.['build:migrate'],
+      'node --import tsx infra/build/compile.ts prisma',
     );
-    assert.ok(repoFileExists('node_modules/@prisma/internals/build/schema_engine_bg.wasm'));
+    assert.match(
+      manifest('package.json').scripts?.['db:migrate'] ?? '',
+      /prisma\/migrate\.ts deploy$/,
+    );
   });
+
+  it('builds every project with npm run build, the dashboard with vite', () => {
+    const build = manifest('package.json').scripts?.build ?? '';
+    assert.match(build, /^nx run-many -t build\b.* && npm run build:migrate$/);
+    assert.match(
+      manifest('package.json').scripts?.test ?? '',
+      /npm run build && npm run test:run$/,
+    );
+    for (const dir of ['apps', 'libs']) {
+      for (const project of readdirSync(join(repoRoot, dir))) {
+        const scripts = manifest(`${dir}/${project}/package.json`).scripts ?? {};
+        if (project === 'dashboard') assert.equal(scripts.build, 'vite build');
+        else
+          assert.match(scripts.build ?? '', /infra\/build\/compile\.ts \.$/, `${dir}/${project}`);
+      }
+    }
+    // Where the api looks for the built dashboard.
+    assert.match(
+      readRepoFile('apps/api/src/plugins/dashboard.ts'),
+      /'\.\.\/\.\.\/\.\.\/dashboard\/dist'/,
+    );
+  });
+
+  it(
+    "leaves every app's compiled main after npm run build (npm test runs it)",
+    { skip: !process.env.CI && !existsSync(join(repoRoot, 'apps/api/dist')) && 'not built here' },
+    () => {
+      for (const app of APPS) assert.ok(repoFileExists(`apps/${app}/dist/main.js`), app);
+      assert.ok(repoFileExists('prisma/dist/migrate.js'));
+      assert.ok(repoFileExists('apps/dashboard/dist/index.html'));
+    },
+  );
 
   it('.dockerignore leaves in what npm ci and the apps need', () => {
     const patterns = readRepoFile('.dockerignore')
@@ -178,7 +217,11 @@ describe('Dockerfile', () => {
       'prisma/schema.prisma',
       'prisma/generate.ts',
       'prisma/migrate.ts',
+      'prisma/migrations/migration_lock.toml',
       'libs/db/package.json',
+      'infra/build/compile.ts',
+      'infra/build/runtime-tree.ts',
+      'apps/dashboard/index.html',
     ];
     for (const app of APPS) needed.push(`apps/${app}/src/main.ts`, `apps/${app}/package.json`);
     for (const path of needed) {
@@ -189,6 +232,10 @@ describe('Dockerfile', () => {
       patterns.some((p) => p.test('apps/dashboard/node_modules/x')),
       'nested node_modules are left out',
     );
+    assert.ok(
+      patterns.some((p) => p.test('libs/db/dist/index.js')),
+      'local builds are left out: the build stage compiles afresh',
+    );
   });
 
   it('.dockerignore keeps local state, history, installs and test output out of the image', () => {
@@ -198,6 +245,7 @@ describe('Dockerfile', () => {
       .filter((l) => l && !l.startsWith('#'));
     for (const entry of [
       '**/node_modules',
+      '**/dist',
       '.data',
       '.git',
       '.nx',

@@ -31,6 +31,47 @@ export const HEALTH_PORT_SETTING: Record<App, string> = {
   tracker: 'TRACKER_ADMIN_PORT',
 };
 
+export interface DockerStage {
+  name: string;
+  from: string;
+  /** Instructions, continuation lines joined, comments dropped. */
+  lines: string[];
+}
+
+/** The stages of infra/docker/Dockerfile, in order. */
+export function dockerfileStages(): DockerStage[] {
+  const text = readRepoFile('infra/docker/Dockerfile').replace(/\\\n\s*/g, ' ');
+  const out: DockerStage[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const from = /^FROM (\S+) AS (\S+)$/.exec(line);
+    if (from) out.push({ name: from[2] as string, from: from[1] as string, lines: [] });
+    else out.at(-1)?.lines.push(line);
+  }
+  return out;
+}
+
+export function dockerfileStage(name: string): DockerStage {
+  const stage = dockerfileStages().find((s) => s.name === name);
+  if (!stage) throw new Error(`the Dockerfile has no stage ${name}`);
+  return stage;
+}
+
+/** A stage's exec-form CMD, e.g. `["node", "apps/api/dist/main.js"]`. */
+export function imageCommand(target: string): string[] {
+  const cmd = dockerfileStage(target).lines.findLast((l) => l.startsWith('CMD ['));
+  if (!cmd) throw new Error(`stage ${target} has no exec-form CMD`);
+  return JSON.parse(cmd.slice(4)) as string[];
+}
+
+/** The shell commands of a stage's RUN instructions. */
+export function runInstructions(stage: string): string[] {
+  return dockerfileStage(stage)
+    .lines.filter((l) => l.startsWith('RUN '))
+    .map((l) => l.slice(4));
+}
+
 export function readRepoFile(path: string): string {
   return readFileSync(join(repoRoot, path), 'utf8');
 }

@@ -47,17 +47,19 @@ export const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] }
 
 /**
  * Prisma's loader looks for the engine's `.wasm` beside `@prisma/internals`, but the file is
- * shipped in the `prisma` package. `npm install` puts it there (prisma/generate.ts); this
- * repairs an install made with `--ignore-scripts`, and says what to do where it cannot.
+ * shipped in `@prisma/schema-engine-wasm`, a dependency of `@prisma/internals`. `npm install`
+ * puts it there (prisma/generate.ts), as does the image build; this repairs an install made
+ * with `--ignore-scripts`, and says what to do where it cannot.
  */
 async function ensureWasmInPlace(): Promise<void> {
-  const internalsDir = dirname(require.resolve('@prisma/internals/package.json'));
-  const target = join(internalsDir, 'build', 'schema_engine_bg.wasm');
+  const internals = require.resolve('@prisma/internals/package.json');
+  const target = join(dirname(internals), 'build', 'schema_engine_bg.wasm');
   try {
     await stat(target);
     return;
   } catch {
-    const source = join(dirname(require.resolve('prisma/package.json')), 'build', 'schema_engine_bg.wasm');
+    const engine = createRequire(internals).resolve('@prisma/schema-engine-wasm');
+    const source = join(dirname(engine), 'schema_engine_bg.wasm');
     try {
       await mkdir(dirname(target), { recursive: true });
       await copyFile(source, target);
@@ -77,8 +79,9 @@ export async function openSchemaEngine(
 ): Promise<SchemaEngine> {
   await ensureWasmInPlace();
   // The package ships no type declarations; the interface above describes the part used.
-  const specifier = '@prisma/migrate';
-  const { SchemaEngineWasm } = (await import(specifier)) as {
+  // It is CommonJS whose named exports Node's ESM import cannot see (only tsx's can), so it
+  // is required.
+  const { SchemaEngineWasm } = require('@prisma/migrate') as {
     SchemaEngineWasm: {
       setup(options: {
         adapter: unknown;
