@@ -44,6 +44,8 @@ after(async () => {
 });
 
 const OPERATIONS = Object.keys(DELIVERY_OPERATIONS) as DeliveryOperationName[];
+const sources = (operation: DeliveryOperationName): readonly DeliveryStateName[] =>
+  DELIVERY_OPERATIONS[operation].from;
 
 /** What the table says a delivery in `from` becomes when `operation` aims at `to`. */
 const expected = (
@@ -130,7 +132,7 @@ test('recordPublishOutcomes runs its statement from every state, for both outcom
   for (const r of rows) {
     const from = DELIVERY_STATES[ids.indexOf(r.id)]!;
     assert.equal(r.state, from);
-    assert.equal(r.noted, DELIVERY_OPERATIONS.recordPublishOutcomes.from.includes(from), from);
+    assert.equal(r.noted, sources('recordPublishOutcomes').includes(from), from);
   }
 });
 
@@ -161,7 +163,7 @@ test('noteResend touches only what it may re-send and changes no state', async (
   const { byState } = await everyState();
   const touched = new Set(await noteResend(db.pool, [...byState.values()]));
   for (const [from, id] of byState)
-    assert.equal(touched.has(id), DELIVERY_OPERATIONS.noteResend.from.includes(from), from);
+    assert.equal(touched.has(id), sources('noteResend').includes(from), from);
   await assertOutcome('noteResend', byState, 'published');
 });
 
