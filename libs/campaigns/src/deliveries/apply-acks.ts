@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import {
-  DELIVERY_STATES,
   FAILURE_DELIVERY_STATES,
   type AckState,
   type DeliveryStateName,
@@ -31,17 +30,23 @@ export interface AppliedAck {
  * statement per batch. A duplicate, a late `received` after `installed`, a report about an
  * earlier attempt's notice (a retry gave the delivery a new notice id), a report whose vehicle
  * is not the delivery's vehicle, or an unknown notice id match no row and change nothing.
- * Rows are locked in id order so concurrent trackers cannot deadlock each other; the
- * statement-level triggers keep `campaign_counters` exact. The first ack of a delivery also
- * returns how long the vehicle took to answer since the broker accepted the notice.
+ * Several reports of one notice in a batch collapse to the furthest (the enum's order, which
+ * is the contracts' order; an UPDATE changes a row once per statement), and the batch is
+ * probed in notice id order, one index lookup each: without the collapse the planner expects
+ * every row of the batch to match and prefers hashing the whole table. Rows are locked in id
+ * order so concurrent trackers cannot deadlock each other; the statement-level triggers keep
+ * `campaign_counters` exact. The first ack of a delivery also returns how long the vehicle
+ * took to answer since the broker accepted the notice.
  */
 const APPLY_SQL = `
-WITH target AS (
+WITH input AS (
+  SELECT DISTINCT ON (notice_id, vehicle_id) notice_id, vehicle_id, state, reason
+  FROM unnest($1::uuid[], $2::text[], $3::delivery_state[], $4::text[]) AS t(notice_id, vehicle_id, state, reason)
+  ORDER BY notice_id, vehicle_id, state DESC
+), target AS (
   SELECT d.id, i.state, i.reason,
     CASE WHEN d.received_at IS NULL THEN COALESCE(d.published_at, d.parked_at) END AS told_at
-  FROM deliveries d
-  JOIN unnest($1::uuid[], $2::text[], $3::delivery_state[], $4::text[]) AS i(notice_id, vehicle_id, state, reason)
-    ON i.notice_id = d.notice_id AND i.vehicle_id = d.vehicle_id
+  FROM deliveries d JOIN input i ON i.notice_id = d.notice_id AND i.vehicle_id = d.vehicle_id
   WHERE ${deliveryGuard('applyAcks', 'd.state', 'i.state')}
   ORDER BY d.id
   FOR UPDATE OF d
@@ -58,30 +63,13 @@ WHERE d.id = t.id
 RETURNING d.campaign_id AS "campaignId", d.vehicle_id AS "vehicleId", d.notice_id AS "noticeId", d.wave, d.state::text AS state,
   extract(epoch FROM d.received_at - t.told_at)::float8 AS "ackLatencySeconds"`;
 
-const ORDER = new Map<string, number>(DELIVERY_STATES.map((s, i) => [s, i]));
-
-/**
- * Several reports of one notice in a batch collapse to the furthest (in the order states
- * advance), as an UPDATE may change a row only once per statement.
- */
-function furthestPerNotice(acks: readonly AckReport[]): AckReport[] {
-  const byNotice = new Map<string, AckReport>();
-  for (const ack of acks) {
-    const key = `${ack.noticeId} ${ack.vehicleId}`;
-    const seen = byNotice.get(key);
-    if (!seen || ORDER.get(ack.state)! > ORDER.get(seen.state)!) byNotice.set(key, ack);
-  }
-  return byNotice.size === acks.length ? [...acks] : [...byNotice.values()];
-}
-
 export async function applyAcks(pool: pg.Pool, acks: readonly AckReport[]): Promise<AppliedAck[]> {
   if (acks.length === 0) return [];
-  const batch = furthestPerNotice(acks);
   const { rows } = await pool.query<AppliedAck>(APPLY_SQL, [
-    batch.map((a) => a.noticeId),
-    batch.map((a) => a.vehicleId),
-    batch.map((a) => a.state),
-    batch.map((a) => a.reason),
+    acks.map((a) => a.noticeId),
+    acks.map((a) => a.vehicleId),
+    acks.map((a) => a.state),
+    acks.map((a) => a.reason),
   ]);
   return rows;
 }
