@@ -35,6 +35,13 @@ async function fanoutIds(campaignId: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+/** The columns of an automatic retry policy, for a seeded campaign. */
+const policy = (maxAttempts: number, backoffSeconds: number, states: string) => ({
+  auto_retry_max_attempts: maxAttempts,
+  auto_retry_backoff_s: backoffSeconds,
+  auto_retry_states: states,
+});
+
 async function notices(ids: readonly number[]) {
   const { rows } = await db.pool.query<{
     id: number;
@@ -191,15 +198,10 @@ test('a retry is refused for a campaign that cannot take it, and for a wave it d
 });
 
 test('the automatic policy retries after its backoff, doubling it, up to its attempts, and holds completion meanwhile', async () => {
-  const policy = {
-    auto_retry_max_attempts: 3,
-    auto_retry_backoff_s: 10,
-    auto_retry_states: '{failed,timed_out}',
-  };
   const seeded = await seedCampaign(db.pool, {
     status: 'running',
     deliveries: ['failed', 'timed_out', 'rejected', 'failed', 'failed'],
-    columns: policy,
+    columns: policy(3, 10, '{failed,timed_out}'),
   });
   const [failed, timedOut, rejected, recent, spent] = seeded.deliveryIds as [
     number,
@@ -252,20 +254,15 @@ test('the automatic policy retries after its backoff, doubling it, up to its att
 });
 
 test('the automatic policy walks a large campaign a stretch at a time and leaves paused campaigns alone', async () => {
-  const policy = {
-    auto_retry_max_attempts: 2,
-    auto_retry_backoff_s: 1,
-    auto_retry_states: '{failed}',
-  };
   const seeded = await seedCampaign(db.pool, {
     status: 'running',
     deliveries: Array.from({ length: 25 }, () => 'failed' as const),
-    columns: policy,
+    columns: policy(2, 1, '{failed}'),
   });
   const paused = await seedCampaign(db.pool, {
     status: 'paused',
     deliveries: ['failed'],
-    columns: policy,
+    columns: policy(2, 1, '{failed}'),
   });
   await db.pool.query(
     `UPDATE deliveries SET updated_at = now() - interval '1 minute' WHERE campaign_id = ANY($1::uuid[])`,

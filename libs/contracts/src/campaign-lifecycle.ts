@@ -106,20 +106,20 @@ export type WaveOperationName = keyof typeof WAVE_OPERATIONS;
 /** Waves whose deliveries are due: they started, and may have finished. */
 export const STARTED_WAVE_STATES: readonly WaveStateName[] = ['running', 'done'];
 
-export function canChangeCampaign(
-  operation: CampaignOperationName,
-  from: CampaignStatusName,
-  to: CampaignStatusName,
-): boolean {
-  const op: StatusOperation<CampaignStatusName> = CAMPAIGN_OPERATIONS[operation];
+function allows<S extends string>(op: StatusOperation<S>, from: S, to: S): boolean {
   return op.from.includes(from) && op.to.includes(to);
 }
 
-export function canChangeWave(
+/** Whether a campaign operation may change a campaign from `from` to `to`. */
+export const canChangeCampaign = (
+  operation: CampaignOperationName,
+  from: CampaignStatusName,
+  to: CampaignStatusName,
+): boolean => allows<CampaignStatusName>(CAMPAIGN_OPERATIONS[operation], from, to);
+
+/** Whether a wave operation may change a wave from `from` to `to`. */
+export const canChangeWave = (
   operation: WaveOperationName,
   from: WaveStateName,
   to: WaveStateName,
-): boolean {
-  const op: StatusOperation<WaveStateName> = WAVE_OPERATIONS[operation];
-  return op.from.includes(from) && op.to.includes(to);
-}
+): boolean => allows<WaveStateName>(WAVE_OPERATIONS[operation], from, to);
