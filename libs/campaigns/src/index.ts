@@ -38,7 +38,11 @@ export {
   retryDueDeliveries,
   type AutoRetryCampaign,
 } from './lifecycle/retry-campaign.js';
-export { StretchCursors } from './deliveries/stretch-cursors.js';
+export {
+  StretchCursors,
+  type DeliveryWindow,
+  type WindowResult,
+} from './deliveries/stretch-cursors.js';
 export { enqueuePendingDeliveries, type DeliveryRange } from './lifecycle/enqueue-pending.js';
 export {
   recordPublishOutcomes,
@@ -49,9 +53,7 @@ export { noteResend } from './deliveries/note-resend.js';
 export {
   timeOutDeliveries,
   timeOutSilentDeliveries,
-  type DeliveryWindow,
   type TimedOutDelivery,
-  type WindowResult,
 } from './deliveries/time-out-deliveries.js';
 export {
   retryDeliveries,

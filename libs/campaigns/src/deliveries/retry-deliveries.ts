@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DeliveryStateName } from '@roadcast/contracts';
 import { deliverySourcesIn, STATE_TIME_COLUMNS, targetOf } from '../transitions/state-sql.js';
-import type { DeliveryWindow } from './time-out-deliveries.js';
+import type { DeliveryWindow } from './stretch-cursors.js';
 
 /** Which deliveries a retry covers. */
 export interface RetrySelection {

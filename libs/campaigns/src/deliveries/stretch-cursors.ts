@@ -1,4 +1,16 @@
-import type { DeliveryWindow } from './time-out-deliveries.js';
+/** One stretch of a campaign's deliveries in id order, walked a stretch per sweep. */
+export interface DeliveryWindow {
+  /** Deliveries with a greater id than this. */
+  after: number;
+  /** How many deliveries (of any state) the stretch holds at most. */
+  size: number;
+}
+
+export interface WindowResult<T> {
+  changed: T[];
+  /** Where the next stretch starts; 0 when this one reached the campaign's last delivery. */
+  next: number;
+}
 
 /**
  * Where a sweep that walks campaigns stretch by stretch is in each campaign, so each pass

@@ -1,21 +1,7 @@
 import type pg from 'pg';
 import { ACTIVE_CAMPAIGN_STATUSES, DELIVERY_OPERATIONS } from '@roadcast/contracts';
 import { deliverySourcesIn, sqlList, stateTimeColumn, targetOf } from '../transitions/state-sql.js';
-import type { StretchCursors } from './stretch-cursors.js';
-
-/** One stretch of a campaign's deliveries in id order, walked a stretch per sweep. */
-export interface DeliveryWindow {
-  /** Deliveries with a greater id than this. */
-  after: number;
-  /** How many deliveries (of any state) the stretch holds at most. */
-  size: number;
-}
-
-export interface WindowResult<T> {
-  changed: T[];
-  /** Where the next stretch starts; 0 when this one reached the campaign's last delivery. */
-  next: number;
-}
+import type { DeliveryWindow, StretchCursors, WindowResult } from './stretch-cursors.js';
 
 export interface TimedOutDelivery {
   id: number;

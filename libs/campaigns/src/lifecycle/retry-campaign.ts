@@ -13,8 +13,7 @@ import {
   type RetriedByWave,
   type RetryResult,
 } from '../deliveries/retry-deliveries.js';
-import type { StretchCursors } from '../deliveries/stretch-cursors.js';
-import type { DeliveryWindow } from '../deliveries/time-out-deliveries.js';
+import type { DeliveryWindow, StretchCursors } from '../deliveries/stretch-cursors.js';
 import { campaignSourcesIn } from '../transitions/state-sql.js';
 import { enqueueDeliveries } from './enqueue-pending.js';
 import { inTransaction } from './in-transaction.js';
