@@ -49,14 +49,16 @@ export async function retryCampaign(
     );
     const campaign = rows[0];
     if (!campaign) throw new CampaignError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
-    if (!RETRY_CAMPAIGN_STATUSES.includes(campaign.status) || !campaign.live) {
+    if (!RETRY_CAMPAIGN_STATUSES.includes(campaign.status))
       throw new CampaignError(
         'ROADCAST_ERR_CAMPAIGN_STATE',
-        campaign.live
-          ? `a ${campaign.status} campaign cannot be retried`
-          : 'a campaign past its expiry cannot be retried',
+        `a ${campaign.status} campaign cannot be retried`,
       );
-    }
+    if (!campaign.live)
+      throw new CampaignError(
+        'ROADCAST_ERR_CAMPAIGN_STATE',
+        'a campaign past its expiry cannot be retried',
+      );
     if (request.wave !== undefined && request.wave >= campaign.waves) {
       throw new CampaignError(
         'ROADCAST_ERR_UNKNOWN_WAVE',
