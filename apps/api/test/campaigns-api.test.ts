@@ -285,3 +285,98 @@ test('pause, resume and cancel answer with the campaign and refuse impossible mo
     ['campaign.create', 'campaign.pause', 'campaign.resume', 'campaign.cancel'],
   );
 });
+
+test('retry starts new attempts of failed and timed-out deliveries, is audited and documented, and refuses what it cannot do', async () => {
+  const ids = ['WVW00000000000011', 'WVW00000000000012', 'WVW00000000000013', 'WVW00000000000014'];
+  const created = await f.call(f.keys.operator, {
+    method: 'POST',
+    url: '/v1/campaigns',
+    payload: { name: 'Retry', update: validUpdate, target: { vehicleIds: ids } },
+  });
+  const id = created.json().id;
+  const pool = f.app.deps.db.pool;
+  await pool.query(
+    `UPDATE deliveries SET state = v.state::delivery_state FROM (VALUES ($2, 'failed'), ($3, 'timed_out'), ($4, 'rejected'))
+     AS v(vehicle, state) WHERE campaign_id = $1 AND vehicle_id = v.vehicle`,
+    [id, ids[0], ids[1], ids[2]],
+  );
+  const post = (body: unknown, key = f.keys.operator, campaign = id) =>
+    f.call(key, {
+      method: 'POST',
+      url: `/v1/campaigns/${campaign}/retry`,
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+
+  assert.equal((await post(undefined, f.keys.viewer)).statusCode, 403);
+  for (const bad of [
+    { states: ['installed'] },
+    { states: [] },
+    { wave: -1 },
+    { maxAttempts: 1 },
+    { x: 1 },
+  ]) {
+    const res = await post(bad);
+    assert.equal(res.statusCode, 400, JSON.stringify(bad));
+    assert.equal(res.json().code, 'ROADCAST_ERR_VALIDATION');
+  }
+  const unknownWave = await post({ wave: 3 });
+  assert.equal(unknownWave.statusCode, 422);
+  assert.equal(unknownWave.json().code, 'ROADCAST_ERR_UNKNOWN_WAVE');
+
+  const res = await post(undefined);
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.json().retried, 2);
+  assert.equal(res.json().campaign.counts.rejected, 1);
+  assert.equal(res.json().campaign.counts.failed + res.json().campaign.counts.timed_out, 0);
+  const list = await f.call(f.keys.viewer, {
+    method: 'GET',
+    url: `/v1/campaigns/${id}/deliveries?limit=10`,
+  });
+  const attempts = Object.fromEntries(
+    list.json().items.map((d: { vehicleId: string; attempt: number }) => [d.vehicleId, d.attempt]),
+  );
+  assert.deepEqual(
+    ids.map((v) => attempts[v]),
+    [2, 2, 1, 1],
+  );
+  const rejected = await post({ states: ['rejected'] });
+  assert.equal(rejected.json().retried, 1);
+
+  const { rows } = await pool.query(
+    `SELECT actor, details FROM audit_log WHERE target_id = $1 AND action = 'campaign.retry' ORDER BY id`,
+    [id],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.details),
+    // The default states are filled in, so the audit says what was retried.
+    [
+      { states: ['failed', 'timed_out'], retried: 2 },
+      { states: ['rejected'], retried: 1 },
+    ],
+  );
+  assert.match(rows[0].actor, /operator/);
+
+  await f.call(f.keys.operator, { method: 'POST', url: `/v1/campaigns/${id}/cancel` });
+  const refused = await post(undefined);
+  assert.equal(refused.statusCode, 409);
+  assert.equal(refused.json().code, 'ROADCAST_ERR_CAMPAIGN_STATE');
+  assert.equal(
+    (await post(undefined, f.keys.operator, '00000000-0000-4000-8000-000000000000')).statusCode,
+    404,
+  );
+  const doc = await f.call(undefined, { method: 'GET', url: '/docs/json' });
+  const route = doc.json().paths['/v1/campaigns/{id}/retry'];
+  assert.ok(route?.post, 'OpenAPI lists the retry route');
+  assert.deepEqual(Object.keys(route.post.responses).sort(), [
+    '200',
+    '400',
+    '401',
+    '403',
+    '404',
+    '409',
+    '422',
+    '429',
+    '500',
+    '503',
+  ]);
+});

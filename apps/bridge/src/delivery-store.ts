@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { CampaignStatusName, DeliveryStateName } from '@roadcast/contracts';
-import type { PublishReport } from './publish-report.js';
 
 /** What a notice needs from its campaign. */
 export interface CampaignNoticeFields {
@@ -78,37 +77,7 @@ export async function loadDeliveries(
   return out;
 }
 
-/**
- * Records a whole report in one statement: accepted deliveries move to published or parked
- * (attempt counted, error cleared), failed ones keep their state and note the error. Only
- * deliveries still pending, published or parked change: an acknowledgement, expiry or
- * cancellation that arrived meanwhile wins. Returns how many published notices were
- * recorded as published; fewer than reported means some crossed a cancel or an ack.
- */
-export async function recordReport(pool: pg.Pool, report: PublishReport): Promise<number> {
-  if (report.size === 0) return 0;
-  const { rows } = await pool.query<{ published: number }>(
-    `WITH recorded AS (
-       UPDATE deliveries d SET
-         state = COALESCE(v.state, d.state),
-         broker_id = CASE WHEN v.state IS NULL THEN d.broker_id ELSE v.broker_id END,
-         attempts = d.attempts + CASE WHEN v.state IS NULL THEN 0 ELSE 1 END,
-         last_error = v.error,
-         updated_at = now(),
-         published_at = CASE WHEN v.state = 'published' THEN now() ELSE d.published_at END,
-         parked_at = CASE WHEN v.state = 'parked' THEN now() ELSE d.parked_at END
-       FROM unnest($1::bigint[], $2::delivery_state[], $3::text[], $4::text[])
-         AS v(id, state, broker_id, error)
-       WHERE d.id = v.id AND d.state IN ('pending', 'published', 'parked')
-       RETURNING v.state
-     )
-     SELECT count(*) FILTER (WHERE state = 'published')::int AS published FROM recorded`,
-    [report.ids, report.states, report.brokerIds, report.errors],
-  );
-  return rows[0]?.published ?? 0;
-}
-
-/** Which of these deliveries are cancelled now. */
+/** Which of these deliveries are cancelled now (a read: the cancel itself is libs/campaigns'). */
 export async function cancelledAmong(pool: pg.Pool, ids: readonly number[]): Promise<number[]> {
   if (ids.length === 0) return [];
   const { rows } = await pool.query<{ id: number }>(

@@ -1,10 +1,12 @@
+import { recordPublishOutcomes } from '@roadcast/campaigns';
 import { chunk, enqueueCancelNotices } from '@roadcast/queue';
 import type { BridgeContext } from './bridge-context.js';
-import { cancelledAmong, recordReport, type DeliveryToPublish } from './delivery-store.js';
+import { cancelledAmong, type DeliveryToPublish } from './delivery-store.js';
 import type { PublishReport } from './publish-report.js';
 
 /**
- * Writes what the brokers answered, in one statement. A notice that reached a session after
+ * Writes what the brokers answered, in one statement (the recordPublishOutcomes operation of
+ * libs/campaigns). A notice that reached a session after
  * its campaign was cancelled (the cancel read the deliveries a moment earlier) gets its
  * cancel notice here.
  */
@@ -13,7 +15,7 @@ export async function settleReport(
   deliveries: readonly DeliveryToPublish[],
   report: PublishReport,
 ): Promise<void> {
-  const published = await recordReport(ctx.pool, report);
+  const published = await recordPublishOutcomes(ctx.pool, report);
   const campaigns = new Set<string>();
   for (const d of deliveries) campaigns.add(d.campaignId);
   for (const campaignId of campaigns) ctx.progress.note(campaignId);

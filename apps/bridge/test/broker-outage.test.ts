@@ -99,7 +99,7 @@ test('a broker killed mid fan-out loses nothing: what it had not acknowledged is
   assert.ok(stranded > 0, 'the kill landed mid fan-out');
   const { rows } = await f.db.pool.query<{ retried: number }>(
     `SELECT count(*)::int AS retried FROM deliveries
-     WHERE campaign_id = $1 AND last_error IS NULL AND attempts >= 1`,
+     WHERE campaign_id = $1 AND last_error IS NULL AND publishes >= 1`,
     [campaign.id],
   );
   assert.equal(rows[0]!.retried, inA.length, 'recorded once accepted, errors cleared');

@@ -56,7 +56,7 @@ test('a paused campaign stops publishing within a second and resumes where it st
   const done = await waitForCampaign(f, campaign.id, (c) => c.counts.pending === 0, 30_000);
   assert.equal(told(done), 3_000);
   const { rows } = await f.db.pool.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM deliveries WHERE campaign_id = $1 AND attempts <> 1',
+    'SELECT count(*)::int AS n FROM deliveries WHERE campaign_id = $1 AND publishes <> 1',
     [campaign.id],
   );
   assert.equal(rows[0]!.n, 0, 'every vehicle was published to once');

@@ -77,10 +77,10 @@ test('a campaign to 2,000 vehicles in two pools ends published or parked by sess
     vehicleId: string;
     state: string;
     brokerId: string;
-    attempts: number;
+    publishes: number;
     noticeId: string;
   }>(
-    `SELECT vehicle_id AS "vehicleId", state, broker_id AS "brokerId", attempts, notice_id AS "noticeId"
+    `SELECT vehicle_id AS "vehicleId", state, broker_id AS "brokerId", publishes, notice_id AS "noticeId"
      FROM deliveries WHERE campaign_id = $1`,
     [campaign.id],
   );
@@ -94,7 +94,7 @@ test('a campaign to 2,000 vehicles in two pools ends published or parked by sess
       told.has(r.vehicleId) ? 'published' : 'parked',
       `state of ${r.vehicleId}`,
     );
-    assert.equal(r.attempts, 1);
+    assert.equal(r.publishes, 1);
   }
 
   await waitFor(

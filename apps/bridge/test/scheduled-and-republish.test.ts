@@ -85,9 +85,9 @@ test('republish re-sends unacknowledged notices with their original ids and leav
     const { notice } = JSON.parse(m.payload.toString()) as NoticeMessage;
     assert.equal(notice.noticeId, expected.get(vehicleId), 'the same notice id as the first send');
   }
-  const attempts = await f.db.pool.query<{ attempts: number }>(
-    'SELECT attempts FROM deliveries WHERE campaign_id = $1 AND state = $2',
+  const publishes = await f.db.pool.query<{ publishes: number }>(
+    'SELECT publishes FROM deliveries WHERE campaign_id = $1 AND state = $2',
     [campaign.id, 'published'],
   );
-  assert.ok(attempts.rows.every((r) => r.attempts === 2));
+  assert.ok(publishes.rows.every((r) => r.publishes === 2));
 });

@@ -37,9 +37,9 @@ test('a target above the inline limit is answered empty, then written by the bri
   );
   assert.deepEqual(done.materialization, { state: 'done', target: 2_000, written: 2_000 });
   assert.equal(done.counts.parked, 2_000);
-  const { rows } = await f.db.pool.query<{ attempts: number; n: number }>(
-    'SELECT attempts, count(*)::int AS n FROM deliveries WHERE campaign_id = $1 GROUP BY attempts',
+  const { rows } = await f.db.pool.query<{ publishes: number; n: number }>(
+    'SELECT publishes, count(*)::int AS n FROM deliveries WHERE campaign_id = $1 GROUP BY publishes',
     [campaign.id],
   );
-  assert.deepEqual(rows, [{ attempts: 1, n: 2_000 }], 'every notice published exactly once');
+  assert.deepEqual(rows, [{ publishes: 1, n: 2_000 }], 'every notice published exactly once');
 });

@@ -2,6 +2,7 @@
 // contracts' dependency-free module, so the page does not bundle the schema library.
 import {
   DELIVERY_STATES,
+  FAILURE_DELIVERY_STATES,
   TERMINAL_DELIVERY_STATES,
   type DeliveryStateName,
 } from '@roadcast/contracts/delivery-state';
@@ -11,7 +12,8 @@ export type DeliveryState = DeliveryStateName;
 export type Counts = Record<DeliveryState, number>;
 export const TERMINAL_STATES: readonly DeliveryState[] = TERMINAL_DELIVERY_STATES;
 
-export const PROBLEM_STATES: readonly DeliveryState[] = ['failed', 'rejected'];
+/** What counts against a wave's failure threshold: failed, timed out, rejected. */
+export const PROBLEM_STATES: readonly DeliveryState[] = FAILURE_DELIVERY_STATES;
 
 export function emptyCounts(): Counts {
   return Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Counts;

@@ -16,6 +16,9 @@ export interface SimulatorOptions {
   uncleanShare: number;
   installStepMs: [number, number];
   failureRate: number;
+  /** Attempts of a campaign a failing vehicle fails before one succeeds; Infinity: all. */
+  failedAttempts: number;
+  stallRate: number;
   protocolVersion: 4 | 5;
   durationS: number;
   connectConcurrency: number;
@@ -38,6 +41,10 @@ export const USAGE = `npm run simulate -- [options]
   --unclean-share S       share of drop-outs without DISCONNECT (default 0.5)
   --install-ms A-B        time of each install step (default 500-3000)
   --failure-rate S        share of vehicles whose install fails (default 0)
+  --failed-attempts N     those vehicles fail only their first N attempts of a campaign, so a
+                          retry succeeds (default: every attempt fails)
+  --stall-rate S          share of vehicles whose install never finishes: silent after
+                          installing, for in-progress timeouts (default 0)
   --protocol 4|5          MQTT 3.1.1 or 5 (default 5)
   --duration S            stop after S seconds (default: Ctrl-C, or the campaign's end)
   --connect-concurrency N vehicles connecting at once (default 20)
@@ -87,6 +94,8 @@ export function parseSimulatorArgs(argv: string[]): SimulatorOptions {
       'unclean-share': { type: 'string', default: '0.5' },
       'install-ms': { type: 'string', default: '500-3000' },
       'failure-rate': { type: 'string', default: '0' },
+      'failed-attempts': { type: 'string' },
+      'stall-rate': { type: 'string', default: '0' },
       protocol: { type: 'string', default: '5' },
       duration: { type: 'string', default: '0' },
       'connect-concurrency': { type: 'string', default: '20' },
@@ -113,6 +122,11 @@ export function parseSimulatorArgs(argv: string[]): SimulatorOptions {
     uncleanShare: number(values['unclean-share'], 'unclean-share', 0, 1),
     installStepMs: range(values['install-ms'], 'install-ms'),
     failureRate: number(values['failure-rate'], 'failure-rate', 0, 1),
+    failedAttempts:
+      values['failed-attempts'] === undefined
+        ? Infinity
+        : number(values['failed-attempts'], 'failed-attempts', 1, 100, true),
+    stallRate: number(values['stall-rate'], 'stall-rate', 0, 1),
     protocolVersion: protocol === 4 ? 4 : 5,
     durationS: number(values.duration, 'duration', 0, 31_536_000),
     connectConcurrency: number(

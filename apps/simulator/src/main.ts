@@ -68,6 +68,8 @@ const fleet = new SimulatedFleet({
   installedVersion: options.installedVersion,
   stepMs: options.installStepMs,
   failureRate: options.failureRate,
+  failedAttempts: options.failedAttempts,
+  stallRate: options.stallRate,
   tunnels: {
     share: options.tunnelShare,
     offlineMs: options.offlineMs,

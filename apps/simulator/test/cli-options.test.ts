@@ -9,6 +9,8 @@ test('defaults describe a small fleet with some tunnels and no failures', () => 
   assert.equal(o.tunnelShare, 0.3);
   assert.deepEqual(o.offlineMs, [2_000, 20_000]);
   assert.equal(o.failureRate, 0);
+  assert.equal(o.failedAttempts, Infinity);
+  assert.equal(o.stallRate, 0);
   assert.equal(o.protocolVersion, 5);
   assert.deepEqual(o.waves, [100]);
 });
@@ -23,6 +25,10 @@ test('reads ranges, shares, waves and flags', () => {
     '250',
     '--failure-rate',
     '0.02',
+    '--failed-attempts',
+    '1',
+    '--stall-rate',
+    '0.1',
     '--waves',
     '10,50,100',
     '--protocol',
@@ -34,6 +40,8 @@ test('reads ranges, shares, waves and flags', () => {
   assert.deepEqual(o.offlineMs, [100, 900]);
   assert.deepEqual(o.installStepMs, [250, 250]);
   assert.equal(o.failureRate, 0.02);
+  assert.equal(o.failedAttempts, 1);
+  assert.equal(o.stallRate, 0.1);
   assert.deepEqual(o.waves, [10, 50, 100]);
   assert.equal(o.protocolVersion, 4);
   assert.equal(o.register && o.campaign, true);
@@ -42,6 +50,8 @@ test('reads ranges, shares, waves and flags', () => {
 test('refuses values that make no sense, saying which option is wrong', () => {
   assert.throws(() => parseSimulatorArgs(['--vehicles', '0']), /--vehicles/);
   assert.throws(() => parseSimulatorArgs(['--failure-rate', '1.5']), /--failure-rate/);
+  assert.throws(() => parseSimulatorArgs(['--failed-attempts', '0']), /--failed-attempts/);
+  assert.throws(() => parseSimulatorArgs(['--stall-rate', '-1']), /--stall-rate/);
   assert.throws(() => parseSimulatorArgs(['--offline-ms', '900-100']), /--offline-ms/);
   assert.throws(() => parseSimulatorArgs(['--waves', '50,40,100']), /--waves/);
   assert.throws(() => parseSimulatorArgs(['--waves', '50']), /--waves/);

@@ -10,6 +10,8 @@ export interface TrackerMetrics {
   ackLatency: Histogram;
   republished: Counter<'reason'>;
   expired: Counter;
+  timedOut: Counter;
+  retried: Counter<'by'>;
   silentVehicles: Gauge;
   waveTransitions: Counter<'action'>;
 }
@@ -81,6 +83,17 @@ export function createTrackerMetrics(registry: Registry, pool?: pg.Pool): Tracke
     expired: new Counter({
       name: 'roadcast_tracker_deliveries_expired_total',
       help: 'Deliveries marked expired with their campaign',
+      registers,
+    }),
+    timedOut: new Counter({
+      name: 'roadcast_tracker_deliveries_timed_out_total',
+      help: "Deliveries that reported progress and then stayed silent past their campaign's in-progress timeout",
+      registers,
+    }),
+    retried: new Counter({
+      name: 'roadcast_tracker_deliveries_retried_total',
+      help: 'Deliveries that started a new attempt, by who retried them',
+      labelNames: ['by'],
       registers,
     }),
     silentVehicles: new Gauge({

@@ -1,14 +1,14 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { applyAcks } from '@roadcast/campaigns';
 import { readSecretFile, type TrackerSettings } from '@roadcast/config';
-import { ACK_TOPIC_FILTER } from '@roadcast/contracts';
+import { ACK_TOPIC_FILTER, FAILURE_DELIVERY_STATES } from '@roadcast/contracts';
 import { createDb } from '@roadcast/db';
 import type { Logger } from '@roadcast/observability';
 import { createPipelineQueues, redisKeys } from '@roadcast/queue';
 import { EdgeTopology, PresenceStore } from '@roadcast/routing';
 import { AckBatcher } from './ingest/ack-batcher.js';
 import { AckRejections } from './ingest/ack-rejections.js';
-import { applyAcks } from './ingest/apply-acks.js';
 import { EdgeConsumers } from './ingest/edge-consumers.js';
 import { parseAck } from './ingest/parse-ack.js';
 import { ProgressEvents } from './progress/progress-events.js';
@@ -75,7 +75,7 @@ export async function startTracker(
       rejections.unapplied(acks, applied);
       progress.markChanged(new Set(applied.map((a) => a.campaignId)));
       for (const a of applied) {
-        if (a.state === 'failed' || a.state === 'rejected') {
+        if (FAILURE_DELIVERY_STATES.includes(a.state)) {
           logger.info(
             {
               vehicleId: a.vehicleId,
@@ -137,6 +137,8 @@ export async function startTracker(
     retryMaxAttempts: settings.TRACKER_RETRY_MAX_ATTEMPTS,
     silentAfterMs: settings.TRACKER_SILENT_AFTER_MS,
     fanoutBatchSize: settings.FANOUT_BATCH_SIZE,
+    sweepStretch: settings.TRACKER_SWEEP_STRETCH,
+    onChanged: (campaignIds) => progress.markChanged(campaignIds),
   });
 
   await consumers.start();

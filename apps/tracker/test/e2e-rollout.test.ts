@@ -70,7 +70,7 @@ test('failures above the threshold pause the campaign and the API says why', asy
   const detail = await campaignDetail(e2e, campaignId);
   assert.match(
     detail.pausedReason ?? '',
-    /failure threshold exceeded in wave 1: \d+ of \d+ deliveries failed or were rejected/,
+    /failure threshold exceeded in wave 1: \d+ of \d+ deliveries failed, timed out or were rejected/,
   );
   assert.equal(detail.currentWave, 0, 'no later wave started');
   assert.deepEqual(

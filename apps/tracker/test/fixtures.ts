@@ -66,7 +66,7 @@ export async function seedCampaign(pool: pg.Pool, options: SeedOptions): Promise
     );
   }
   const { rows } = await pool.query<{ vehicle_id: string; notice_id: string }>(
-    `INSERT INTO deliveries (notice_id, campaign_id, vehicle_id, wave, state, attempts, published_at)
+    `INSERT INTO deliveries (notice_id, campaign_id, vehicle_id, wave, state, publishes, published_at)
      SELECT gen_random_uuid(), $1, v, w, CASE WHEN w = 0 THEN $4::delivery_state ELSE 'pending' END, CASE WHEN w = 0 THEN 1 ELSE 0 END,
             CASE WHEN w = 0 THEN now() END
      FROM unnest($2::text[], $3::int[]) AS t(v, w)

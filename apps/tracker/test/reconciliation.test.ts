@@ -164,7 +164,7 @@ test('the retry timer re-sends only to connected vehicles, after the delay, a bo
   const seeded = await seedCampaign(db.pool, { vehicles: 3, label: 'retry' });
   const [online, offline, fresh] = seeded.vehicleIds as [string, string, string];
   await db.pool.query(
-    `UPDATE deliveries SET updated_at = now() - interval '10 seconds', attempts = 0 WHERE campaign_id = $1 AND vehicle_id <> $2`,
+    `UPDATE deliveries SET updated_at = now() - interval '10 seconds', publishes = 0 WHERE campaign_id = $1 AND vehicle_id <> $2`,
     [seeded.campaignId, fresh],
   );
   const presence = new PresenceStore({ redis, prefix });
@@ -191,10 +191,10 @@ test('the retry timer re-sends only to connected vehicles, after the delay, a bo
   await tracker.sweep();
   assert.deepEqual(await republishedIds('retry'), []);
   // The delay doubles with each publish the bridge counted: 1 s, 2 s, 4 s…
-  const age = (attempts: number, seconds: number) =>
+  const age = (publishes: number, seconds: number) =>
     db.pool.query(
-      `UPDATE deliveries SET attempts = $2, updated_at = now() - make_interval(secs => $3) WHERE vehicle_id = $1`,
-      [online, attempts, seconds],
+      `UPDATE deliveries SET publishes = $2, updated_at = now() - make_interval(secs => $3) WHERE vehicle_id = $1`,
+      [online, publishes, seconds],
     );
   await age(1, 1.5);
   await tracker.sweep();

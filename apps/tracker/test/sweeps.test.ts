@@ -173,3 +173,97 @@ test('vehicles that owe an answer and have not been seen for long are reported s
   );
   assert.equal(failed.rows[0].n, 0);
 });
+
+test('a delivery silent past the in-progress timeout times out, counts as a failure and pauses the campaign', async () => {
+  const seeded = await seedCampaign(db.pool, {
+    vehicles: 10,
+    label: 'timeout',
+    waves: [{ percent: 100, success: 1, failure: 0.1 }],
+  });
+  const id = seeded.campaignId;
+  await db.pool.query(`UPDATE campaigns SET in_progress_timeout_s = 60 WHERE id = $1`, [id]);
+  await setStates(id, 0, 'installing', 3);
+  // Two went silent long ago; the third reported a moment ago; published ones owe nothing yet.
+  await db.pool.query(
+    `UPDATE deliveries SET updated_at = now() - interval '2 minutes'
+     WHERE id IN (SELECT id FROM deliveries WHERE campaign_id = $1 AND state = 'installing' ORDER BY id LIMIT 2)`,
+    [id],
+  );
+  await db.pool.query(
+    `UPDATE deliveries SET updated_at = now() - interval '1 hour' WHERE campaign_id = $1 AND state = 'published'`,
+    [id],
+  );
+  await tracker.sweep();
+  const { counters, truth } = await countersAndTruth(db.pool, id);
+  assert.deepEqual(counters, truth);
+  assert.deepEqual(counters, { '0:timed_out': 2, '0:installing': 1, '0:published': 7 });
+  const errors = await db.pool.query<{ last_error: string }>(
+    `SELECT last_error FROM deliveries WHERE campaign_id = $1 AND state = 'timed_out'`,
+    [id],
+  );
+  assert.ok(errors.rows.every((r) => r.last_error.startsWith('ROADCAST_ERR_IN_PROGRESS_TIMEOUT')));
+  // Timeouts are swept before the rollout, so the same pass saw them as failures.
+  const paused = await campaign(id);
+  assert.equal(paused.status, 'paused');
+  assert.match(paused.paused_reason ?? '', /2 of 10 deliveries failed, timed out or were rejected/);
+  const metric = await registry
+    .getSingleMetric('roadcast_tracker_deliveries_timed_out_total')
+    ?.get();
+  assert.ok((metric?.values[0]?.value ?? 0) >= 2);
+});
+
+test('with onFailureThreshold cancel, a crossed threshold cancels the campaign and tells the vehicles that were told', async () => {
+  const seeded = await seedCampaign(db.pool, {
+    vehicles: 10,
+    label: 'abort',
+    waves: [{ percent: 100, success: 1, failure: 0.1 }],
+  });
+  const id = seeded.campaignId;
+  await db.pool.query(`UPDATE campaigns SET on_failure_threshold = 'cancel' WHERE id = $1`, [id]);
+  await setStates(id, 0, 'failed', 2);
+  await setStates(id, 0, 'installed', 3);
+  await tracker.sweep();
+  const { rows } = await db.pool.query(
+    `SELECT status::text AS status, ended_reason FROM campaigns WHERE id = $1`,
+    [id],
+  );
+  assert.equal(rows[0].status, 'cancelled');
+  assert.match(rows[0].ended_reason, /failure threshold exceeded in wave 1: 2 of 10/);
+  const { counters } = await countersAndTruth(db.pool, id);
+  assert.deepEqual(counters, { '0:failed': 2, '0:installed': 3, '0:cancelled': 5 });
+  const cancelNotices = (await waitingNoticeJobs(queue)).filter(
+    (j) => j.name === 'cancel-notices' && j.data.campaignId === id,
+  );
+  assert.equal(
+    cancelNotices.flatMap((j) => j.data.deliveryIds as number[]).length,
+    5,
+    'the five published vehicles get a cancel notice, as for a manual cancel',
+  );
+});
+
+test('the automatic retry policy starts new attempts of failed deliveries and hands them to the bridge', async () => {
+  const seeded = await seedCampaign(db.pool, {
+    vehicles: 4,
+    label: 'autoretry',
+    waves: [{ percent: 100, success: 1, failure: 1 }],
+  });
+  const id = seeded.campaignId;
+  await db.pool.query(
+    `UPDATE campaigns SET auto_retry_max_attempts = 2, auto_retry_backoff_s = 1,
+       auto_retry_states = '{failed,timed_out}' WHERE id = $1`,
+    [id],
+  );
+  await setStates(id, 0, 'failed', 2);
+  await db.pool.query(
+    `UPDATE deliveries SET updated_at = now() - interval '5 seconds' WHERE campaign_id = $1`,
+    [id],
+  );
+  await tracker.sweep();
+  const { counters } = await countersAndTruth(db.pool, id);
+  assert.deepEqual(counters, { '0:pending': 2, '0:published': 2 });
+  const fanout = (await waitingNoticeJobs(queue)).filter(
+    (j) => j.name === 'fanout' && j.data.campaignId === id,
+  );
+  assert.equal(fanout.flatMap((j) => j.data.deliveryIds as number[]).length, 2);
+  assert.equal((await campaign(id)).status, 'running');
+});

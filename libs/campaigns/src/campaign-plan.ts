@@ -1,4 +1,5 @@
 import type { CampaignCreateRequest, WaveSpec } from '@roadcast/contracts';
+import { planOptions, type OptionColumns } from './campaign-options.js';
 import { CampaignError } from './errors.js';
 
 export const DEFAULT_CAMPAIGN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
@@ -10,6 +11,7 @@ export interface PlannedWave {
   percent: number;
   successThreshold: number;
   failureThreshold: number;
+  requiresApproval: boolean;
 }
 
 export interface CampaignPlan {
@@ -17,11 +19,13 @@ export interface CampaignPlan {
   expiresAt: Date;
   priority: number;
   waves: PlannedWave[];
+  options: OptionColumns;
 }
 
 /**
  * Checks what a schema cannot (waves increase and end at 100, expiry after start and in the
- * future) and fills defaults: one wave of 100 %, start now, expiry 30 days after the start.
+ * future, options that fit together) and fills defaults: one wave of 100 %, start now, expiry
+ * 30 days after the start.
  */
 export function planCampaign(request: CampaignCreateRequest, now: Date = new Date()): CampaignPlan {
   const startAt = request.startAt ? new Date(request.startAt) : now;
@@ -53,9 +57,11 @@ export function planCampaign(request: CampaignCreateRequest, now: Date = new Dat
       percent: spec.percent,
       successThreshold: spec.successThreshold ?? DEFAULT_SUCCESS_THRESHOLD,
       failureThreshold: spec.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD,
+      requiresApproval: spec.requiresApproval ?? false,
     };
   });
   if (previous !== 100)
     throw new CampaignError('ROADCAST_ERR_INVALID_ROLLOUT', 'the last wave must reach 100 percent');
-  return { startAt, expiresAt, priority: request.priority ?? 0, waves };
+  const options = planOptions(request);
+  return { startAt, expiresAt, priority: request.priority ?? 0, waves, options };
 }

@@ -10,7 +10,7 @@ import type {
   DeliveryStateName,
   WaveProgress,
 } from '@roadcast/contracts';
-import { UUID_PATTERN } from '@roadcast/contracts';
+import { ACTIVE_CAMPAIGN_STATUSES, UUID_PATTERN } from '@roadcast/contracts';
 import { CAMPAIGN_COLUMNS, toCampaign, zeroCounts, type CampaignRow } from './campaign-row.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { CampaignError } from './errors.js';
@@ -50,6 +50,9 @@ interface WaveJson {
   failureThreshold: number;
   size: number;
   state: WaveProgress['state'];
+  requiresApproval: boolean;
+  approvedAt: string | null;
+  approvedBy: string | null;
   startedAt: string | null;
   completedAt: string | null;
 }
@@ -78,7 +81,9 @@ export async function getCampaignDetail(
        (SELECT json_agg(json_build_object(
            'index', w.index, 'percent', w.percent, 'successThreshold', w.success_threshold,
            'failureThreshold', w.failure_threshold, 'size', w.size, 'state', w.state,
-           'startedAt', w.started_at, 'completedAt', w.completed_at) ORDER BY w.index)
+           'requiresApproval', w.requires_approval, 'approvedAt', w.approved_at,
+           'approvedBy', w.approved_by, 'startedAt', w.started_at, 'completedAt', w.completed_at)
+           ORDER BY w.index)
         FROM campaign_waves w WHERE w.campaign_id = c.id) AS waves,
        (SELECT json_agg(json_build_array(k.wave, k.state, k.count))
         FROM campaign_counters k WHERE k.campaign_id = c.id) AS counters
@@ -102,7 +107,7 @@ export async function getCampaignDetail(
     materialization: {
       state: materializedAt
         ? 'done'
-        : ['scheduled', 'running', 'paused'].includes(campaign.status)
+        : ACTIVE_CAMPAIGN_STATUSES.includes(campaign.status)
           ? 'materializing'
           : 'stopped',
       target: targetSize,
@@ -110,6 +115,7 @@ export async function getCampaignDetail(
     },
     waves: (waves ?? []).map((w) => ({
       ...w,
+      approvedAt: isoOrNull(w.approvedAt),
       startedAt: isoOrNull(w.startedAt),
       completedAt: isoOrNull(w.completedAt),
       counts: byWave.get(w.index) ?? zeroCounts(),
@@ -200,12 +206,13 @@ export async function listDeliveries(
     noticeId: string;
     wave: number;
     state: DeliveryStateName;
-    attempts: number;
+    attempt: number;
+    publishes: number;
     brokerId: string | null;
     lastError: string | null;
     updatedAt: Date;
   }>(
-    `SELECT id, vehicle_id AS "vehicleId", notice_id AS "noticeId", wave, state, attempts,
+    `SELECT id, vehicle_id AS "vehicleId", notice_id AS "noticeId", wave, state, attempt, publishes,
             broker_id AS "brokerId", last_error AS "lastError", updated_at AS "updatedAt"
      FROM deliveries WHERE campaign_id = $1 AND id > $2 ${stateCondition}
      ORDER BY id LIMIT $3`,

@@ -4,16 +4,18 @@ import {
   type CampaignTarget,
   type DeliveryCounts,
 } from '@roadcast/contracts';
+import { OPTION_COLUMNS, toSettings, type OptionColumns } from './campaign-options.js';
 
 /** Columns every campaign read selects, aliased to camelCase. */
 export const CAMPAIGN_COLUMNS = `
   c.id, c.name, c.update_id AS "updateId", c.update_version AS "updateVersion",
   c.update_url AS "updateUrl", c.update_sha256 AS "updateSha256", c.update_size AS "updateSize",
   c.priority, c.status, c.target, c.start_at AS "startAt", c.expires_at AS "expiresAt",
-  c.current_wave AS "currentWave", c.paused_reason AS "pausedReason", c.created_by AS "createdBy",
-  c.created_at AS "createdAt", c.completed_at AS "completedAt"`;
+  c.current_wave AS "currentWave", c.paused_reason AS "pausedReason",
+  c.ended_reason AS "endedReason", c.created_by AS "createdBy",
+  c.created_at AS "createdAt", c.completed_at AS "completedAt", ${OPTION_COLUMNS}`;
 
-export interface CampaignRow {
+export interface CampaignRow extends OptionColumns {
   id: string;
   name: string;
   updateId: string;
@@ -28,6 +30,7 @@ export interface CampaignRow {
   expiresAt: Date;
   currentWave: number;
   pausedReason: string | null;
+  endedReason: string | null;
   createdBy: string;
   createdAt: Date;
   completedAt: Date | null;
@@ -59,6 +62,8 @@ export function toCampaign(row: CampaignRow, counts: DeliveryCounts): Campaign {
     expiresAt: row.expiresAt.toISOString(),
     currentWave: row.currentWave,
     pausedReason: row.pausedReason,
+    endedReason: row.endedReason,
+    options: toSettings(row),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     completedAt: row.completedAt ? row.completedAt.toISOString() : null,

@@ -4,12 +4,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type { CampaignCreateRequest, CampaignDetail } from '@roadcast/contracts';
 import { appendEvent, enqueueCampaignStart, enqueueMaterialization } from '@roadcast/queue';
 import { planCampaign } from './campaign-plan.js';
+import { OPTION_INSERT, planOptions, toSettings } from './campaign-options.js';
 import { getCampaignDetail } from './campaign-read.js';
 import { CampaignError } from './errors.js';
 import { materializeDeliveries, recordWaveSizes } from './materialize.js';
 import { targetCondition } from './target-sql.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { startCampaign } from './lifecycle.js';
+import { startCampaign } from './lifecycle/start-campaign.js';
 
 export interface CreateMeta {
   /** Who asks: an API key name or the ingest source; scopes the idempotency key. */
@@ -25,6 +26,7 @@ export interface CreateResult {
 }
 
 const UNIQUE_VIOLATION = '23505';
+
 /** Targets up to this size are written inside the create request. */
 export const DEFAULT_INLINE_LIMIT = 10_000;
 
@@ -74,9 +76,9 @@ export async function createCampaign(
     await client.query(
       `INSERT INTO campaigns (id, name, update_id, update_version, update_url, update_sha256, update_size,
          priority, status, target, start_at, expires_at, created_by, request_id, idempotency_key, updated_at,
-         materialized_at)
+         materialized_at, ${OPTION_INSERT.columns})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, $11, $12, $13, $14, now(),
-         CASE WHEN $15 THEN now() END)`,
+         CASE WHEN $15 THEN now() END, ${OPTION_INSERT.placeholders(16)})`,
       [
         id,
         request.name,
@@ -93,20 +95,39 @@ export async function createCampaign(
         meta.requestId ?? null,
         meta.idempotencyKey ?? null,
         inline,
+        ...OPTION_INSERT.values(plan.options),
       ],
     );
     await client.query(
-      `INSERT INTO campaign_waves (campaign_id, index, percent, success_threshold, failure_threshold)
-       SELECT $1, w.index, w.percent, w.success, w.failure
-       FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[]) AS w(index, percent, success, failure)`,
+      `INSERT INTO campaign_waves (campaign_id, index, percent, success_threshold, failure_threshold,
+         requires_approval)
+       SELECT $1, w.index, w.percent, w.success, w.failure, w.approval
+       FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::bool[])
+         AS w(index, percent, success, failure, approval)`,
       [
         id,
         plan.waves.map((w) => w.index),
         plan.waves.map((w) => w.percent),
         plan.waves.map((w) => w.successThreshold),
         plan.waves.map((w) => w.failureThreshold),
+        plan.waves.map((w) => w.requiresApproval),
       ],
     );
+    if (plan.options.windows.length > 0) {
+      const windows = plan.options.windows;
+      await client.query(
+        `INSERT INTO campaign_windows (campaign_id, index, days, start_minute, end_minute)
+         SELECT $1, w.index, ARRAY(SELECT json_array_elements_text(w.days::json)::smallint), w.s, w.e
+         FROM unnest($2::int[], $3::text[], $4::int[], $5::int[]) AS w(index, days, s, e)`,
+        [
+          id,
+          windows.map((_, i) => i),
+          windows.map((w) => JSON.stringify(w.days)),
+          windows.map((w) => w.startMinute),
+          windows.map((w) => w.endMinute),
+        ],
+      );
+    }
     if (inline) {
       const written = await materializeDeliveries(client, id, request.target, plan.waves);
       await recordWaveSizes(client, id);
@@ -169,7 +190,8 @@ async function replay(
     campaign.name === request.name &&
     isDeepStrictEqual(campaign.update, request.update) &&
     isDeepStrictEqual(campaign.target, JSON.parse(JSON.stringify(request.target))) &&
-    campaign.priority === (request.priority ?? 0);
+    campaign.priority === (request.priority ?? 0) &&
+    isDeepStrictEqual(campaign.options, toSettings(planOptions(request)));
   if (!same) {
     throw new CampaignError(
       'ROADCAST_ERR_IDEMPOTENCY_MISMATCH',

@@ -5,6 +5,7 @@ export {
   type CampaignPlan,
   type PlannedWave,
 } from './campaign-plan.js';
+export { planOptions, toSettings, type OptionColumns } from './campaign-options.js';
 export { targetCondition } from './target-sql.js';
 export { materializeDeliveries, recordWaveSizes } from './materialize.js';
 export {
@@ -20,15 +21,56 @@ export {
   type CreateMeta,
   type CreateResult,
 } from './create-campaign.js';
+
+// The lifecycle: every campaign, wave and delivery transition (docs/decisions/0340).
+export { approveWave, startCampaign, startWave } from './lifecycle/start-campaign.js';
+export { pauseCampaign, resumeCampaign } from './lifecycle/campaign-control.js';
+export { cancelCampaign, type CancelOutcome } from './lifecycle/cancel-campaign.js';
 export {
-  cancelCampaign,
-  enqueuePendingDeliveries,
-  type DeliveryRange,
-  pauseCampaign,
-  resumeCampaign,
-  startCampaign,
-  startWave,
-} from './lifecycle.js';
+  completeCampaign,
+  expireCampaigns,
+  type ExpiredCampaign,
+} from './lifecycle/end-campaign.js';
+export { awaitApproval, closeWaves, finishWave } from './lifecycle/wave-control.js';
+export {
+  retryCampaign,
+  retryDue,
+  retryDueDeliveries,
+  type AutoRetryCampaign,
+} from './lifecycle/retry-campaign.js';
+export {
+  StretchCursors,
+  type DeliveryWindow,
+  type WindowResult,
+} from './deliveries/stretch-cursors.js';
+export { enqueuePendingDeliveries, type DeliveryRange } from './lifecycle/enqueue-pending.js';
+export {
+  recordPublishOutcomes,
+  type PublishOutcomes,
+} from './deliveries/record-publish-outcomes.js';
+export { applyAcks, type AckReport, type AppliedAck } from './deliveries/apply-acks.js';
+export { noteResend } from './deliveries/note-resend.js';
+export {
+  timeOutDeliveries,
+  timeOutSilentDeliveries,
+  type TimedOutDelivery,
+} from './deliveries/time-out-deliveries.js';
+export {
+  retryDeliveries,
+  type RetrySelection,
+  type RetryResult,
+} from './deliveries/retry-deliveries.js';
+export { verifyBoot, type BootVerdict } from './deliveries/verify-boot.js';
+export {
+  decideRollout,
+  type CampaignProgress,
+  type RolloutDecision,
+  type WaveProgress,
+} from './rollout/decide-rollout.js';
+export { loadRunningCampaigns } from './rollout/load-rollouts.js';
+export { advanceRollouts, type RolloutAction } from './rollout/advance-rollouts.js';
+export { sqlList } from './transitions/state-sql.js';
+
 export { getCampaignDetail, listCampaigns, listDeliveries } from './campaign-read.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { zeroCounts } from './campaign-row.js';

@@ -1,9 +1,15 @@
 import type pg from 'pg';
-import type { CampaignStatusName, CampaignTarget } from '@roadcast/contracts';
+import {
+  ACTIVE_CAMPAIGN_STATUSES,
+  type CampaignStatusName,
+  type CampaignTarget,
+} from '@roadcast/contracts';
 import { chunk, enqueueFanout, enqueueMaterialization } from '@roadcast/queue';
+import { enqueuePendingDeliveries } from './lifecycle/enqueue-pending.js';
+import { inTransaction } from './lifecycle/in-transaction.js';
 import { recordWaveSizes } from './materialize.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { enqueuePendingDeliveries } from './lifecycle.js';
+import { sqlList, STARTED_WAVE } from './transitions/state-sql.js';
 import { planWaveBoundaries, streamedTarget } from './wave-boundaries.js';
 
 /** Rows per chunk: small first, so the first notices leave quickly, then larger. */
@@ -36,8 +42,6 @@ interface CampaignState {
   started: number[];
 }
 
-const ACTIVE: readonly CampaignStatusName[] = ['scheduled', 'running', 'paused'];
-
 async function lockCampaign(client: pg.PoolClient, campaignId: string): Promise<CampaignState> {
   const { rows } = await client.query<Omit<CampaignState, 'started'>>(
     `SELECT status, priority, target, created_at AS "createdAt", materialize_cursor AS cursor,
@@ -50,28 +54,10 @@ async function lockCampaign(client: pg.PoolClient, campaignId: string): Promise<
   if (!row) throw new Error(`campaign ${campaignId} not found`);
   // A statement of its own, so it sees what a wave start that held the row just committed.
   const waves = await client.query<{ index: number }>(
-    `SELECT index FROM campaign_waves WHERE campaign_id = $1 AND state <> 'pending' ORDER BY index`,
+    `SELECT index FROM campaign_waves w WHERE campaign_id = $1 AND ${STARTED_WAVE} ORDER BY index`,
     [campaignId],
   );
   return { ...row, started: waves.rows.map((w) => w.index) };
-}
-
-async function inTransaction<T>(
-  pool: pg.Pool,
-  body: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await body(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 /**
@@ -123,7 +109,7 @@ interface Chunk {
 async function writeChunk(deps: PipelineDeps, campaignId: string, size: number): Promise<Chunk> {
   return inTransaction(deps.pool, async (client) => {
     const state = await lockCampaign(client, campaignId);
-    if (state.materialized || !ACTIVE.includes(state.status))
+    if (state.materialized || !ACTIVE_CAMPAIGN_STATUSES.includes(state.status))
       return { state, picked: 0, inserted: [], done: state.materialized };
     const { rows: starts } = await client.query<{ h: number | null; vid: string | null }>(
       `SELECT start_hash AS h, start_vehicle_id AS vid FROM campaign_waves
@@ -268,7 +254,7 @@ export async function materializeCampaign(
 export async function resumeMaterializations(deps: PipelineDeps): Promise<number> {
   const { rows } = await deps.pool.query<{ id: string }>(
     `SELECT id FROM campaigns
-     WHERE materialized_at IS NULL AND status IN ('scheduled', 'running', 'paused')`,
+     WHERE materialized_at IS NULL AND status IN ${sqlList(ACTIVE_CAMPAIGN_STATUSES)}`,
   );
   for (const { id } of rows) await enqueueMaterialization(deps.queues, id);
   return rows.length;

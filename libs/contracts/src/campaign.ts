@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CAMPAIGN_STATUSES, WAVE_STATES } from './campaign-lifecycle.js';
+import { CampaignOptions, CampaignSettings } from './campaign-options.js';
 import { DELIVERY_STATES } from './delivery-state.js';
+import { DEFAULT_RETRY_STATES, RETRYABLE_DELIVERY_STATES } from './delivery-transitions.js';
 import { UpdateRef } from './notice.js';
 import { IsoTime, Uuid, VEHICLE_ID_MAX, VEHICLE_ID_PATTERN, VehicleId } from './primitives.js';
 
@@ -59,7 +62,14 @@ export const WaveSpec = Type.Object(
         minimum: 0,
         maximum: 1,
         default: 0.05,
-        description: 'Failed or rejected share that pauses the campaign',
+        description:
+          'Failed, timed-out or rejected share that pauses the campaign (or cancels it, see options.onFailureThreshold)',
+      }),
+    ),
+    requiresApproval: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'The wave waits for an operator to approve it before it starts',
       }),
     ),
   },
@@ -89,20 +99,12 @@ export const CampaignCreateRequest = Type.Object(
     expiresAt: Type.Optional(
       IsoTime('When notices stop being valid; 30 days after the start when omitted'),
     ),
+    options: Type.Optional(CampaignOptions),
   },
   { additionalProperties: false },
 );
 export type CampaignCreateRequest = Static<typeof CampaignCreateRequest>;
 
-export const CAMPAIGN_STATUSES = [
-  'scheduled',
-  'running',
-  'paused',
-  'completed',
-  'cancelled',
-  'expired',
-] as const;
-export type CampaignStatusName = (typeof CAMPAIGN_STATUSES)[number];
 export const CampaignStatusSchema = Type.Union(CAMPAIGN_STATUSES.map((s) => Type.Literal(s)));
 
 export const DeliveryStateSchema = Type.Union(DELIVERY_STATES.map((s) => Type.Literal(s)));
@@ -123,7 +125,10 @@ export const WaveProgress = Type.Object({
   successThreshold: Type.Number(),
   failureThreshold: Type.Number(),
   size: Type.Integer({ minimum: 0 }),
-  state: Type.Union([Type.Literal('pending'), Type.Literal('running'), Type.Literal('done')]),
+  state: Type.Union(WAVE_STATES.map((s) => Type.Literal(s))),
+  requiresApproval: Type.Boolean(),
+  approvedAt: Type.Union([IsoTime(), Type.Null()]),
+  approvedBy: Type.Union([Type.String(), Type.Null()]),
   startedAt: Type.Union([IsoTime(), Type.Null()]),
   completedAt: Type.Union([IsoTime(), Type.Null()]),
   counts: DeliveryCounts,
@@ -142,6 +147,11 @@ export const Campaign = Type.Object(
     expiresAt: IsoTime(),
     currentWave: Type.Integer(),
     pausedReason: Type.Union([Type.String(), Type.Null()]),
+    endedReason: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Why a cancelled or expired campaign ended (operator, failure threshold, expiry)',
+    }),
+    options: CampaignSettings,
     createdBy: Type.String(),
     createdAt: IsoTime(),
     completedAt: Type.Union([IsoTime(), Type.Null()]),
@@ -196,7 +206,14 @@ export const Delivery = Type.Object({
   noticeId: Uuid(),
   wave: Type.Integer(),
   state: DeliveryStateSchema,
-  attempts: Type.Integer(),
+  attempt: Type.Integer({
+    minimum: 1,
+    description: 'Which attempt this is: a retry starts a new one with a new notice id',
+  }),
+  publishes: Type.Integer({
+    minimum: 0,
+    description: 'Times the notice of this attempt was handed to an edge broker',
+  }),
   brokerId: Type.Union([Type.String(), Type.Null()]),
   lastError: Type.Union([Type.String(), Type.Null()]),
   updatedAt: IsoTime(),
@@ -224,3 +241,34 @@ export const PauseRequest = Type.Object(
   { additionalProperties: false },
 );
 export type PauseRequest = Static<typeof PauseRequest>;
+
+export const RetryRequest = Type.Object(
+  {
+    states: Type.Optional(
+      Type.Array(Type.Union(RETRYABLE_DELIVERY_STATES.map((s) => Type.Literal(s))), {
+        minItems: 1,
+        uniqueItems: true,
+        default: [...DEFAULT_RETRY_STATES],
+        description: 'Deliveries in these states start a new attempt',
+      }),
+    ),
+    wave: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 19, description: 'Only this wave (0-based index)' }),
+    ),
+    maxAttempts: Type.Optional(
+      Type.Integer({
+        minimum: 2,
+        maximum: 100,
+        description: 'Only deliveries that have had fewer attempts than this, the first included',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RetryRequest = Static<typeof RetryRequest>;
+
+export const RetryResult = Type.Object({
+  retried: Type.Integer({ minimum: 0, description: 'Deliveries that started a new attempt' }),
+  campaign: CampaignDetail,
+});
+export type RetryResult = Static<typeof RetryResult>;

@@ -1,6 +1,8 @@
 /**
  * Delivery states and the order they advance in. A delivery only moves forward: a duplicate
- * or late acknowledgement never takes it back, and terminal states are final.
+ * or late acknowledgement never takes it back, and terminal states are final (a retry starts
+ * a new attempt with a new notice id, see delivery-transitions.ts). The order here is the
+ * order of the `delivery_state` enum in Postgres; a test checks that they agree.
  */
 export const DELIVERY_STATES = [
   'pending',
@@ -9,8 +11,10 @@ export const DELIVERY_STATES = [
   'received',
   'downloading',
   'installing',
+  'verifying',
   'installed',
   'failed',
+  'timed_out',
   'rejected',
   'expired',
   'cancelled',
@@ -20,25 +24,26 @@ export type DeliveryStateName = (typeof DELIVERY_STATES)[number];
 export const TERMINAL_DELIVERY_STATES: readonly DeliveryStateName[] = [
   'installed',
   'failed',
+  'timed_out',
   'rejected',
   'expired',
   'cancelled',
 ];
 
-/** Rank of each non-terminal state; `published` and `parked` share a rank. */
-export const DELIVERY_STATE_RANK: Readonly<Record<DeliveryStateName, number>> = {
-  pending: 0,
-  published: 1,
-  parked: 1,
-  received: 2,
-  downloading: 3,
-  installing: 4,
-  installed: 5,
-  failed: 6,
-  rejected: 6,
-  expired: 6,
-  cancelled: 6,
-};
+/** States that have not ended: they may still move, and keep their campaign from completing. */
+export const OPEN_DELIVERY_STATES: readonly DeliveryStateName[] = DELIVERY_STATES.filter(
+  (s) => !TERMINAL_DELIVERY_STATES.includes(s),
+);
+
+/** States that count against a wave's failure threshold. */
+export const FAILURE_DELIVERY_STATES: readonly DeliveryStateName[] = [
+  'failed',
+  'timed_out',
+  'rejected',
+];
+
+/** States that count toward a wave's success threshold. */
+export const SUCCESS_DELIVERY_STATES: readonly DeliveryStateName[] = ['installed'];
 
 /** States in which the vehicle has not acknowledged the notice yet. */
 export const UNACKNOWLEDGED_DELIVERY_STATES: readonly DeliveryStateName[] = [
@@ -47,14 +52,49 @@ export const UNACKNOWLEDGED_DELIVERY_STATES: readonly DeliveryStateName[] = [
   'parked',
 ];
 
+/** States in which the vehicle has reported progress and owes the next report. */
+export const IN_PROGRESS_DELIVERY_STATES: readonly DeliveryStateName[] = [
+  'received',
+  'downloading',
+  'installing',
+  'verifying',
+];
+
+/**
+ * Open states in which a vehicle's session has received the notice: a cancel must tell it.
+ * A pending notice was never sent and a parked one reached no session.
+ */
+export const TOLD_DELIVERY_STATES: readonly DeliveryStateName[] = OPEN_DELIVERY_STATES.filter(
+  (s) => s !== 'pending' && s !== 'parked',
+);
+
+/** Rank of each state; `published` and `parked` share one, and so do the terminal failures. */
+export const DELIVERY_STATE_RANK: Readonly<Record<DeliveryStateName, number>> = {
+  pending: 0,
+  published: 1,
+  parked: 1,
+  received: 2,
+  downloading: 3,
+  installing: 4,
+  verifying: 5,
+  installed: 6,
+  failed: 7,
+  timed_out: 7,
+  rejected: 7,
+  expired: 7,
+  cancelled: 7,
+};
+
 export function isTerminalDeliveryState(state: DeliveryStateName): boolean {
   return TERMINAL_DELIVERY_STATES.includes(state);
 }
 
 /**
- * Whether a delivery in `from` may move to `to`. Terminal states never change. A notice that
- * was parked may become published (the vehicle's session appeared) and vice versa on a
- * re-send; otherwise the rank must increase. Any non-terminal state may end in a terminal one.
+ * Whether a delivery in `from` may move to `to` as the vehicle reports. Terminal states never
+ * change. A notice that was parked may become published (the vehicle's session appeared) and
+ * vice versa on a re-send; otherwise the rank must increase. Any open state may end in a
+ * terminal one. The vehicle SDK follows this rule for its own reports, and the platform's
+ * `applyAcks` operation is built on it.
  */
 export function isForwardTransition(from: DeliveryStateName, to: DeliveryStateName): boolean {
   if (from === to) return false;

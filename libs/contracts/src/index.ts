@@ -8,7 +8,14 @@ export {
   UpdateRef,
   type NoticeType,
 } from './notice.js';
-export { Ack, ACK_STATES, VehicleStatus, type AckState } from './ack.js';
+export {
+  Ack,
+  ACK_STATES,
+  BOOT_HEALTH,
+  VehicleStatus,
+  type AckState,
+  type BootHealth,
+} from './ack.js';
 export {
   ACK_TOPIC_FILTER,
   STATUS_TOPIC_FILTER,
@@ -20,15 +27,57 @@ export {
 export {
   DELIVERY_STATES,
   DELIVERY_STATE_RANK,
+  FAILURE_DELIVERY_STATES,
+  IN_PROGRESS_DELIVERY_STATES,
+  OPEN_DELIVERY_STATES,
+  SUCCESS_DELIVERY_STATES,
   TERMINAL_DELIVERY_STATES,
+  TOLD_DELIVERY_STATES,
   UNACKNOWLEDGED_DELIVERY_STATES,
   isForwardTransition,
   isTerminalDeliveryState,
   type DeliveryStateName,
 } from './delivery-state.js';
+export {
+  DEFAULT_RETRY_STATES,
+  DELIVERY_OPERATIONS,
+  RETRYABLE_DELIVERY_STATES,
+  canTransition,
+  sourcesOf,
+  type DeliveryOperation,
+  type DeliveryOperationName,
+} from './delivery-transitions.js';
+export {
+  ACTIVE_CAMPAIGN_STATUSES,
+  CAMPAIGN_OPERATIONS,
+  CAMPAIGN_STATUSES,
+  RETRY_CAMPAIGN_STATUSES,
+  STARTED_WAVE_STATES,
+  WAVE_OPERATIONS,
+  WAVE_STATES,
+  canChangeCampaign,
+  canChangeWave,
+  type CampaignOperationName,
+  type CampaignStatusName,
+  type StatusOperation,
+  type WaveOperationName,
+  type WaveStateName,
+} from './campaign-lifecycle.js';
+export {
+  AutoRetryPolicy,
+  CampaignOptions,
+  CampaignSettings,
+  FailureAction,
+  HealthyBoot,
+  MaintenanceWindow,
+  RateLimit,
+  RateRamp,
+  RetryStateSchema,
+  ThresholdBasis,
+  type RetryStateName,
+} from './campaign-options.js';
 export { ISO_TIME_PATTERN, IsoTime, UUID_PATTERN, Uuid } from './primitives.js';
 export {
-  CAMPAIGN_STATUSES,
   Campaign,
   CampaignCreateRequest,
   CampaignDetail,
@@ -44,13 +93,14 @@ export {
   DeliveryStateSchema,
   MAX_TARGET_IDS,
   PauseRequest,
+  RetryRequest,
+  RetryResult,
   Rollout,
   VEHICLE_ID_PATTERN,
   VehicleFilter,
   VehicleId,
   WaveProgress,
   WaveSpec,
-  type CampaignStatusName,
 } from './campaign.js';
 export { DEFAULT_INGEST_TOPIC, IngestCampaignRequest, IngestReply } from './ingest.js';
 export { EVENT_TYPES, RoadcastEvent, type EventType } from './event.js';

@@ -45,7 +45,7 @@ export async function seedPublishedCampaign(
     [campaignId, count],
   );
   const { rows } = await pool.query<{ vehicle_id: string; notice_id: string }>(
-    `INSERT INTO deliveries (notice_id, campaign_id, vehicle_id, state, attempts, published_at)
+    `INSERT INTO deliveries (notice_id, campaign_id, vehicle_id, state, publishes, published_at)
      SELECT gen_random_uuid(), $1, v, 'published', 1, now() FROM unnest($2::text[]) AS t(v)
      RETURNING vehicle_id, notice_id`,
     [campaignId, vehicleIds],

@@ -8,6 +8,8 @@ import {
   DeliveryList,
   DeliveryListQuery,
   PauseRequest,
+  RetryRequest,
+  RetryResult,
   Uuid,
 } from '@roadcast/contracts';
 import {
@@ -18,6 +20,7 @@ import {
   listDeliveries,
   pauseCampaign,
   resumeCampaign,
+  retryCampaign,
 } from '@roadcast/campaigns';
 import { ApiError, errorResponses } from '../errors.js';
 import { unavailableDependency } from '../services/dependency-errors.js';
@@ -38,7 +41,8 @@ const IdempotencyHeaders = Type.Object({
 const tags = ['campaigns'];
 
 /**
- * Campaigns: create (materializing every delivery), read progress, pause, resume, cancel.
+ * Campaigns: create (materializing every delivery), read progress, pause, resume, cancel,
+ * retry.
  *
  * Creating, resuming and cancelling end by enqueueing jobs in Redis after Postgres has
  * committed, so they first check that Redis answers: during an outage they are 503 and
@@ -213,7 +217,9 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
             async () => id,
           );
         } else {
-          details = await cancelCampaign(pipeline, id);
+          details = {
+            ...(await cancelCampaign(pipeline, id, `cancelled by ${request.principal!.name}`)),
+          };
         }
         await request.audit({
           action: `campaign.${action}`,
@@ -228,6 +234,50 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
   control('pause', 'Pause publishing; pending deliveries wait');
   control('resume', 'Resume a paused campaign');
   control('cancel', 'Cancel; vehicles that were told get a cancel notice');
+
+  app.post(
+    '/v1/campaigns/:id/retry',
+    {
+      // Ends by enqueueing the new attempts' fan-out.
+      config: { minRole: 'operator', requires: ['redis'] },
+      // Every field is optional, and so is a body carrying them.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
+      schema: {
+        tags,
+        summary: 'Retry failed and timed-out deliveries as new attempts',
+        description:
+          'Deliveries in the given states (failed and timed_out by default; rejected on request) ' +
+          'start a new attempt with a new notice id, so late reports about the old notice are ' +
+          'ignored, and are fanned out again. A running or paused campaign may be retried (a ' +
+          'paused one sends the new attempts when it resumes), and a completed one before its ' +
+          'expiry, which makes it run again. 409 for a scheduled, cancelled or expired campaign; ' +
+          '422 for a wave it does not have.',
+        params: IdParams,
+        body: RetryRequest,
+        response: { 200: RetryResult, ...errorResponses(404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const id = request.params.id;
+      const principal = request.principal!;
+      const { retried } = await retryCampaign(
+        pipeline,
+        id,
+        request.body,
+        `${principal.name} (${principal.keyId})`,
+      );
+      await request.audit({
+        action: 'campaign.retry',
+        targetType: 'campaign',
+        targetId: id,
+        details: { ...request.body, retried },
+      });
+      request.log.info({ campaignId: id, retried }, 'campaign deliveries retried');
+      return { retried, campaign: await detailOr404(id) };
+    },
+  );
 };
 
 export default campaignRoutes;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {
+  OPEN_DELIVERY_STATES,
   VEHICLE_ID_PATTERN,
   type Vehicle,
   type VehicleDetail,
@@ -7,7 +8,7 @@ import {
   type VehicleList,
   type VehicleListQuery,
 } from '@roadcast/contracts';
-import { decodeCursor, encodeCursor } from '@roadcast/campaigns';
+import { decodeCursor, encodeCursor, sqlList } from '@roadcast/campaigns';
 import type { PresenceStore } from '@roadcast/routing';
 import { ApiError } from '../errors.js';
 
@@ -73,7 +74,7 @@ export async function getVehicle(
       updatedAt: Date;
     }>(
       `SELECT campaign_id AS "campaignId", notice_id AS "noticeId", state, broker_id AS "brokerId", updated_at AS "updatedAt"
-       FROM deliveries WHERE vehicle_id = $1 AND state IN ('pending', 'published', 'parked', 'received', 'downloading', 'installing')
+       FROM deliveries WHERE vehicle_id = $1 AND state IN ${sqlList(OPEN_DELIVERY_STATES)}
        ORDER BY id DESC LIMIT 100`,
       [id],
     ),

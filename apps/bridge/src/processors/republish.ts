@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { UNACKNOWLEDGED_DELIVERY_STATES } from '@roadcast/contracts';
 import { parseJobData, RepublishJob } from '@roadcast/queue';
 import type { BridgeContext } from '../bridge-context.js';
 import { loadDeliveries } from '../delivery-store.js';
@@ -13,7 +14,7 @@ export async function processRepublish(job: Job, ctx: BridgeContext): Promise<{ 
   const data = parseJobData(RepublishJob, job.data, job.name);
   const now = Date.now();
   const deliveries = (
-    await loadDeliveries(ctx.pool, data.deliveryIds, ['pending', 'published', 'parked'])
+    await loadDeliveries(ctx.pool, data.deliveryIds, UNACKNOWLEDGED_DELIVERY_STATES)
   ).filter((d) => d.campaignStatus === 'running' && d.expiresAt.getTime() > now);
   const report = await ctx.publisher.publish(deliveries, 'update');
   await settleReport(ctx, deliveries, report);

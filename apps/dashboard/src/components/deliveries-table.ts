@@ -116,7 +116,7 @@ export function deliveriesTable(
       ),
       h('td', {}, h('span', { class: `badge state-${d.state}` }, d.state)),
       h('td', {}, String(d.wave + 1)),
-      h('td', {}, String(d.attempts)),
+      h('td', {}, `${d.attempt} / ${d.publishes}`),
       h('td', {}, d.brokerId ?? '—'),
       h('td', {}, d.lastError ?? ''),
       h('td', {}, formatDateTime(d.updatedAt)),
@@ -129,7 +129,7 @@ export function deliveriesTable(
     const thisDelivery = h(
       'p',
       {},
-      `In this campaign: ${d.state} after ${d.attempts} publish attempt${d.attempts === 1 ? '' : 's'}`,
+      `In this campaign: ${d.state} in attempt ${d.attempt}, published ${d.publishes} time${d.publishes === 1 ? '' : 's'}`,
       d.brokerId ? ` via ${d.brokerId}` : '',
       d.lastError ? `; last error: ${d.lastError}` : '',
       `; updated ${formatDateTime(d.updatedAt)}.`,
@@ -170,9 +170,15 @@ export function deliveriesTable(
           h(
             'tr',
             {},
-            ['Vehicle', 'State', 'Wave', 'Attempts', 'Broker', 'Last error', 'Updated'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
+            [
+              'Vehicle',
+              'State',
+              'Wave',
+              'Attempt / publishes',
+              'Broker',
+              'Last error',
+              'Updated',
+            ].map((t) => h('th', { scope: 'col' }, t)),
           ),
         ),
         body,

@@ -1,5 +1,5 @@
 import { h } from '../dom.js';
-import { percentOf } from '../delivery-states.js';
+import { percentOf, PROBLEM_STATES } from '../delivery-states.js';
 import type { WaveProgress } from '../api-types.js';
 import { formatDateTime, formatNumber } from '../format.js';
 import { meter } from './meter.js';
@@ -37,7 +37,10 @@ export function waveProgress(waves: readonly WaveProgress[], currentWave: number
       {},
       waves.map((w) => {
         const installed = percentOf(w.counts.installed, w.size);
-        const failed = percentOf(w.counts.failed + w.counts.rejected, w.size);
+        const failed = percentOf(
+          PROBLEM_STATES.reduce((n, s) => n + w.counts[s], 0),
+          w.size,
+        );
         const success = Math.round(w.successThreshold * 1000) / 10;
         const failure = Math.round(w.failureThreshold * 1000) / 10;
         return h(

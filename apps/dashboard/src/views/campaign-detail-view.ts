@@ -2,7 +2,7 @@ import { h, keepingFocus, replaceChildren } from '../dom.js';
 import type { CampaignDetail } from '../api-types.js';
 import type { AppContext, View } from '../app-context.js';
 import { coalesce } from '../coalesce.js';
-import { normaliseCounts } from '../delivery-states.js';
+import { normaliseCounts, PROBLEM_STATES } from '../delivery-states.js';
 import type { LiveEvent } from '../event-stream.js';
 import { formatDateTime, formatNumber, relative } from '../format.js';
 import { ackChart } from '../components/ack-chart.js';
@@ -42,7 +42,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
       campaign = await ctx.api.get<CampaignDetail>(`/v1/campaigns/${id}`);
       ctx.history.record(id, Date.now(), campaign.counts);
       render();
-      const problems = campaign.counts.failed + campaign.counts.rejected;
+      const problems = PROBLEM_STATES.reduce((n, s) => n + campaign!.counts[s], 0);
       if (problems !== failedSeen) {
         failedSeen = problems;
         failures.replaceChildren(await failureReasons(ctx, id));

@@ -1,5 +1,5 @@
 import type { Logger } from '@roadcast/observability';
-import type { AppliedAck } from './apply-acks.js';
+import type { AppliedAck } from '@roadcast/campaigns';
 import type { ParsedAck } from './parse-ack.js';
 
 export interface PendingAck {

@@ -1,7 +1,7 @@
 import { vehicleIdOfTopic } from '@roadcast/contracts';
 import { LogRateLimiter, type Logger } from '@roadcast/observability';
 import type { Counter } from 'prom-client';
-import type { AppliedAck } from './apply-acks.js';
+import type { AppliedAck } from '@roadcast/campaigns';
 import type { ParsedAck } from './parse-ack.js';
 
 /** One line per reason per interval across the tracker; the rest are summed up. */

@@ -1,13 +1,9 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Ack, vehicleIdOfTopic, type AckState } from '@roadcast/contracts';
+import type { AckReport } from '@roadcast/campaigns';
+import { Ack, vehicleIdOfTopic } from '@roadcast/contracts';
 
 /** An ack the tracker can apply: the vehicle id comes from the topic, never from the payload. */
-export interface ParsedAck {
-  vehicleId: string;
-  noticeId: string;
-  state: AckState;
-  reason: string | null;
-}
+export type ParsedAck = AckReport;
 
 // Compiled once: every ack of the fleet passes through this check.
 const AckCheck = TypeCompiler.Compile(Ack);

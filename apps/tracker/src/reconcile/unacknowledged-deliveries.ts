@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { sqlList } from '@roadcast/campaigns';
+import { UNACKNOWLEDGED_DELIVERY_STATES } from '@roadcast/contracts';
 
 export interface UnacknowledgedDelivery {
   id: number;
@@ -13,7 +15,7 @@ export interface UnacknowledgedDelivery {
  * `sessionsHeld` names, per vehicle, the broker that has just resumed its session: a
  * delivery published to that broker is still queued in the session, which the broker
  * delivers by itself, so it is left out (the retry timer covers a broker that dropped it).
- * Served by the partial index on unacknowledged deliveries per vehicle.
+ * Served by the (vehicle_id, campaign_id) index: a vehicle has few deliveries (0306).
  */
 export async function findUnacknowledged(
   pool: pg.Pool,
@@ -25,7 +27,7 @@ export async function findUnacknowledged(
     `SELECT d.id, d.vehicle_id AS "vehicleId", d.campaign_id AS "campaignId", c.priority
      FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
      WHERE d.vehicle_id = ANY($1::text[])
-       AND d.state IN ('pending', 'published', 'parked')
+       AND d.state IN ${sqlList(UNACKNOWLEDGED_DELIVERY_STATES)}
        AND c.status = 'running' AND c.expires_at > now() AND d.wave <= c.current_wave
        AND NOT (d.state = 'published' AND (d.vehicle_id, d.broker_id) IN (
          SELECT * FROM unnest($2::text[], $3::text[])))

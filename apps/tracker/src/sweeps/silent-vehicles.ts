@@ -1,4 +1,9 @@
 import type pg from 'pg';
+import { sqlList } from '@roadcast/campaigns';
+import { DELIVERY_OPERATIONS } from '@roadcast/contracts';
+
+/** Sent and not answered: what the re-send timer would send again. */
+const OWING = sqlList(DELIVERY_OPERATIONS.noteResend.from);
 
 /**
  * Vehicles that owe an answer to a running campaign and have not been seen for longer than
@@ -10,7 +15,7 @@ export async function countSilentVehicles(pool: pg.Pool, silentAfterMs: number):
      FROM campaigns c
      JOIN deliveries d ON d.campaign_id = c.id
      JOIN vehicles v ON v.id = d.vehicle_id
-     WHERE c.status = 'running' AND d.state IN ('published', 'parked') AND d.wave <= c.current_wave
+     WHERE c.status = 'running' AND d.state IN ${OWING} AND d.wave <= c.current_wave
        AND d.updated_at < now() - make_interval(secs => $1::double precision / 1000)
        AND (v.last_seen_at IS NULL OR v.last_seen_at < now() - make_interval(secs => $1::double precision / 1000))`,
     [silentAfterMs],

@@ -1,13 +1,18 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { pauseCampaign, startWave, type PipelineDeps } from '@roadcast/campaigns';
-import { appendEvent, type PipelineQueues } from '@roadcast/queue';
+import {
+  advanceRollouts,
+  expireCampaigns,
+  retryDueDeliveries,
+  StretchCursors,
+  timeOutSilentDeliveries,
+  type PipelineDeps,
+} from '@roadcast/campaigns';
+import type { PipelineQueues } from '@roadcast/queue';
 import type { PresenceStore } from '@roadcast/routing';
 import type { Logger } from '@roadcast/observability';
 import type { TrackerMetrics } from '../tracker-metrics.js';
-import { expireCampaigns } from './expiry-sweep.js';
 import { retryUnacknowledged } from './retry-sweep.js';
-import { completeCampaign, decideRollout, finishWave, loadRunningCampaigns } from './rollout.js';
 import { countSilentVehicles } from './silent-vehicles.js';
 
 export interface SweeperOptions {
@@ -23,17 +28,24 @@ export interface SweeperOptions {
   retryMaxAttempts: number;
   silentAfterMs: number;
   fanoutBatchSize: number;
+  /** Deliveries of one campaign the timeout and retry policies read per pass. */
+  sweepStretch: number;
+  /** Campaigns whose counts a pass changed (for progress events). */
+  onChanged?(campaignIds: Iterable<string>): void;
 }
 
 /**
  * The tracker's timers, run one after another on one interval: expiry first (an expired
- * campaign must not start a wave), then rollout, re-sends and the silent-vehicle report.
- * Every step is idempotent and guarded in SQL, so several trackers may sweep at once.
+ * campaign must not start a wave), then in-progress timeouts and automatic retries (so the
+ * rollout sees their counts), the rollout, re-sends and the silent-vehicle report. Every
+ * change is a `libs/campaigns` operation guarded in SQL, so several trackers may sweep at once.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly pipeline: PipelineDeps;
+  private readonly timeoutCursors: StretchCursors;
+  private readonly retryCursors: StretchCursors;
 
   constructor(private readonly options: SweeperOptions) {
     this.pipeline = {
@@ -44,6 +56,8 @@ export class Sweeper {
       fanoutBatchSize: options.fanoutBatchSize,
       logger: options.logger,
     };
+    this.timeoutCursors = new StretchCursors(options.sweepStretch);
+    this.retryCursors = new StretchCursors(options.sweepStretch);
   }
 
   start(): void {
@@ -68,15 +82,25 @@ export class Sweeper {
 
   private async pass(): Promise<void> {
     const o = this.options;
-    for (const campaign of await expireCampaigns(o.pool)) {
+    for (const campaign of await expireCampaigns(this.pipeline)) {
       o.metrics.expired.inc(campaign.deliveries);
       o.logger.info(
         { campaignId: campaign.id, deliveries: campaign.deliveries },
         'campaign expired',
       );
-      await this.statusEvent(campaign.id, 'expired', { expiredDeliveries: campaign.deliveries });
     }
-    await this.rollout();
+    await this.timeOut();
+    await this.retryFailures();
+    for (const action of await advanceRollouts(this.pipeline)) {
+      o.metrics.waveTransitions.inc({ action: action.action });
+      const { campaignId } = action;
+      if (action.action === 'pause' || action.action === 'cancel') {
+        const what = action.action === 'pause' ? 'campaign paused' : 'campaign cancelled';
+        o.logger.warn({ campaignId, wave: action.wave, reason: action.reason }, what);
+      } else if (action.action === 'next-wave')
+        o.logger.info({ campaignId, wave: action.wave }, 'next wave started');
+      else o.logger.info({ campaignId }, 'campaign completed');
+    }
     await retryUnacknowledged({
       pool: o.pool,
       presence: o.presence,
@@ -88,49 +112,29 @@ export class Sweeper {
     o.metrics.silentVehicles.set(await countSilentVehicles(o.pool, o.silentAfterMs));
   }
 
-  private async rollout(): Promise<void> {
-    const o = this.options;
-    for (const campaign of await loadRunningCampaigns(o.pool)) {
-      const decision = decideRollout(campaign);
-      const campaignId = campaign.id;
-      if (decision.action === 'pause') {
-        try {
-          await pauseCampaign(this.pipeline, campaignId, decision.reason);
-          o.metrics.waveTransitions.inc({ action: 'pause' });
-          o.logger.warn(
-            { campaignId, wave: decision.wave, reason: decision.reason },
-            'campaign paused',
-          );
-        } catch (err) {
-          // Another tracker or an operator changed the campaign's status first.
-          o.logger.debug({ err, campaignId }, 'campaign not paused');
-        }
-      } else if (decision.action === 'next-wave') {
-        await finishWave(o.pool, campaignId, decision.finished);
-        if (await startWave(this.pipeline, campaignId, decision.wave)) {
-          o.metrics.waveTransitions.inc({ action: 'next-wave' });
-          o.logger.info({ campaignId, wave: decision.wave }, 'next wave started');
-        }
-      } else if (decision.action === 'complete') {
-        if (await completeCampaign(o.pool, campaignId)) {
-          o.metrics.waveTransitions.inc({ action: 'complete' });
-          o.logger.info({ campaignId }, 'campaign completed');
-          await this.statusEvent(campaignId, 'completed');
-        }
-      }
+  private async timeOut(): Promise<void> {
+    const timedOut = await timeOutSilentDeliveries(this.options.pool, this.timeoutCursors);
+    if (timedOut.length === 0) return;
+    this.options.metrics.timedOut.inc(timedOut.length);
+    // One line per campaign: a whole area going silent must not become a line per vehicle.
+    const byCampaign = new Map<string, string[]>();
+    for (const d of timedOut)
+      byCampaign.set(d.campaignId, [...(byCampaign.get(d.campaignId) ?? []), d.vehicleId]);
+    for (const [campaignId, vehicles] of byCampaign) {
+      this.options.logger.info(
+        { campaignId, deliveries: vehicles.length, vehicleIds: vehicles.slice(0, 20) },
+        'deliveries timed out',
+      );
     }
+    this.options.onChanged?.(byCampaign.keys());
   }
 
-  private async statusEvent(
-    campaignId: string,
-    status: string,
-    data: Record<string, unknown> = {},
-  ): Promise<void> {
-    await appendEvent(this.options.redis, this.options.prefix, {
-      type: 'campaign.status',
-      at: new Date().toISOString(),
-      campaignId,
-      data: { status, ...data },
-    }).catch((err: unknown) => this.options.logger.warn({ err, campaignId }, 'event not recorded'));
+  private async retryFailures(): Promise<void> {
+    const retried = await retryDueDeliveries(this.pipeline, this.retryCursors);
+    for (const [campaignId, deliveries] of retried) {
+      this.options.metrics.retried.inc({ by: 'policy' }, deliveries);
+      this.options.logger.info({ campaignId, deliveries }, 'deliveries retried by policy');
+    }
+    this.options.onChanged?.(retried.keys());
   }
 }

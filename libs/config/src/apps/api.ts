@@ -67,7 +67,7 @@ export const ApiSettings = Type.Object({
     600_000,
   ),
   API_CAMPAIGN_STATEMENT_TIMEOUT_MS: int(
-    'Longest database statement of campaign create, pause, resume and cancel (materializing a large campaign takes long)',
+    'Longest database statement of campaign create, pause, resume, cancel and retry (materializing a large campaign takes long)',
     600_000,
     1_000,
     3_600_000,

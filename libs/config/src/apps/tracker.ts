@@ -79,10 +79,16 @@ export const TrackerSettings = Type.Object({
     1_000,
   ),
   TRACKER_SWEEP_INTERVAL_MS: int(
-    'How often retries, expiry, silent vehicles and rollout are checked',
+    'How often expiry, in-progress timeouts, retries, rollout and silent vehicles are checked',
     2_000,
     100,
     600_000,
+  ),
+  TRACKER_SWEEP_STRETCH: int(
+    'Deliveries of one campaign the in-progress timeout and automatic retry read per sweep; a campaign is covered every size/stretch sweeps',
+    20_000,
+    100,
+    1_000_000,
   ),
   TRACKER_SILENT_AFTER_MS: int(
     'A vehicle with unacknowledged notices not seen this long is reported silent (never failed)',

@@ -43,6 +43,10 @@ export interface SimulatedFleetOptions {
   stepMs?: readonly [number, number];
   /** Share of vehicles whose install fails (0..1). */
   failureRate?: number;
+  /** Attempts of one campaign a failing vehicle fails before one succeeds (default: all). */
+  failedAttempts?: number;
+  /** Share of vehicles whose install never finishes: they go silent after `installing` (0..1). */
+  stallRate?: number;
   tunnels?: TunnelModel;
   /** Vehicles connecting at once (TLS handshakes are expensive). */
   connectConcurrency?: number;
@@ -80,6 +84,7 @@ export class SimulatedFleet {
   constructor(private readonly options: SimulatedFleetOptions) {
     this.random = seededRandom(options.seed ?? 1);
     const failureRate = options.failureRate ?? 0;
+    const stallRate = options.stallRate ?? 0;
     const urls = typeof options.url === 'string' ? [options.url] : options.url;
     if (urls.length === 0) throw new Error('a simulated fleet needs at least one router URL');
     for (const [index, identity] of options.vehicles.entries()) {
@@ -105,6 +110,9 @@ export class SimulatedFleet {
             stepMs: options.stepMs ?? [200, 1_000],
             fails: this.random() < failureRate,
             failureReason: 'simulated install failure',
+            failedAttempts: options.failedAttempts ?? Infinity,
+            // Drawn only when asked for, so a seed gives the fleets it gave before.
+            stalls: stallRate > 0 && this.random() < stallRate,
           },
           this.random,
         ),
@@ -112,7 +120,7 @@ export class SimulatedFleet {
     }
   }
 
-  /** Whether this vehicle was configured to fail its install. */
+  /** Whether this vehicle was configured to fail its (first) install. */
   expectedOutcome(vehicleId: string): VehicleOutcome {
     const vehicle = this.vehicles.find((v) => v.vehicleId === vehicleId);
     return vehicle?.behaviour.fails ? 'failed' : 'installed';

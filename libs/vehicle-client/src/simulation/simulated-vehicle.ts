@@ -8,6 +8,13 @@ export interface VehicleBehaviour {
   /** This vehicle's install fails (decided up front so a test knows the expected outcome). */
   fails: boolean;
   failureReason: string;
+  /**
+   * How many attempts of one campaign fail before one succeeds, when `fails` (a retry comes
+   * as a new notice of the same campaign); Infinity: every attempt fails.
+   */
+  failedAttempts: number;
+  /** The install never finishes: the vehicle reports `installing` and then nothing more. */
+  stalls: boolean;
 }
 
 export type VehicleOutcome = 'installed' | 'failed' | 'rejected' | 'cancelled';
@@ -21,6 +28,8 @@ export class SimulatedVehicle {
   /** Times the application was shown each notice id. */
   readonly seen = new Map<string, number>();
   readonly outcomes = new Map<string, VehicleOutcome>();
+  /** Notices seen per campaign: each one is an attempt. */
+  readonly attempts = new Map<string, number>();
   rejections = 0;
   duplicates = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -61,19 +70,24 @@ export class SimulatedVehicle {
 
   private onNotice(notice: Notice): void {
     this.seen.set(notice.noticeId, (this.seen.get(notice.noticeId) ?? 0) + 1);
+    const attempt = (this.attempts.get(notice.campaignId) ?? 0) + 1;
+    this.attempts.set(notice.campaignId, attempt);
+    const fails = this.behaviour.fails && attempt <= this.behaviour.failedAttempts;
     const steps: Array<() => Promise<unknown>> = [
       () => this.client.report(notice.noticeId, 'downloading'),
       () => this.client.report(notice.noticeId, 'installing'),
-      async () => {
-        const outcome = this.behaviour.fails ? 'failed' : 'installed';
+    ];
+    if (!this.behaviour.stalls) {
+      steps.push(async () => {
+        const outcome = fails ? 'failed' : 'installed';
         const reported = await this.client.report(
           notice.noticeId,
           outcome,
-          this.behaviour.fails ? this.behaviour.failureReason : undefined,
+          fails ? this.behaviour.failureReason : undefined,
         );
         if (reported) this.outcomes.set(notice.noticeId, outcome);
-      },
-    ];
+      });
+    }
     // Reports made while offline wait in the SDK's store and go out on reconnect.
     const next = (): void => {
       const step = steps.shift();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decideRollout, type WaveProgress } from '../src/sweeps/rollout.js';
+import { decideRollout, type WaveProgress } from '../src/index.js';
 
 const wave = (index: number, over: Partial<WaveProgress> = {}): WaveProgress => ({
   index,
