@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   dialBroker,
   encodePacket,
@@ -8,18 +8,9 @@ import {
   type RawPacket,
 } from '../src/index.js';
 import { bytes } from './bytes.js';
-import { ScriptedBroker, waitUntil, type ScriptedConnection } from './scripted-broker.js';
+import { brokersOfThisFile, waitUntil, type ScriptedConnection } from './scripted-broker.js';
 
-const brokers: ScriptedBroker[] = [];
-after(async () => {
-  await Promise.all(brokers.map((b) => b.close()));
-});
-
-async function broker(onConnection: (c: ScriptedConnection) => void): Promise<ScriptedBroker> {
-  const b = await ScriptedBroker.start(onConnection);
-  brokers.push(b);
-  return b;
-}
+const broker = brokersOfThisFile();
 
 /** Answers the CONNECT with these bytes, written at once. */
 const answering =
