@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { IConnectPacket, IPublishPacket, Packet } from 'mqtt-packet';
 import { encodePacket, MqttSession } from '../src/index.js';
 import { bytes } from './bytes.js';
-import { brokersOfThisFile, waitUntil, type ScriptedConnection } from './scripted-broker.js';
+import { brokersOfThisFile, waitUntil } from './scripted-broker.js';
 
 const broker = brokersOfThisFile();
 
