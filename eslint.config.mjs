@@ -56,4 +56,17 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  // libs/mqtt owns the wire: everything else encodes, decodes and dials brokers through it.
+  {
+    files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
+    ignores: ['libs/mqtt/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['mqtt-packet', 'mqtt-packet/*'],
+          message: 'Use @roadcast/mqtt (encodePacket, PacketReader, dialBroker, MqttSession); only libs/mqtt imports mqtt-packet.',
+        }],
+      }],
+    },
+  },
 );

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import * as mqttPacket from 'mqtt-packet';
+import { encodePacket, PacketReader } from '@roadcast/mqtt';
 import { freePort, getTestPki } from '@roadcast/testing';
 import { bytes } from './support/bytes.js';
 import { startRouterHarness, type RouterHarness } from './support/router-harness.js';
@@ -89,19 +89,15 @@ async function overTls(
     socket.once('close', () => resolve(false));
   });
   if (!secure) return { closed: 'before TLS' };
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
+  const reader = new PacketReader({ maxPacketSize: 1 << 28, protocolVersion: 5 });
   const connack = new Promise<Outcome>((resolve) => {
-    parser.on('packet', (p) =>
-      resolve(p.cmd === 'connack' ? { connack: p.reasonCode ?? -1 } : { closed: 'after TLS' }),
-    );
+    socket.on('data', (c: Buffer) => {
+      for (const { packet: p } of reader.push(c))
+        resolve(p.cmd === 'connack' ? { connack: p.reasonCode ?? -1 } : { closed: 'after TLS' });
+    });
     socket.once('close', () => resolve({ closed: 'after TLS' }));
   });
-  socket.on('data', (c: Buffer) => parser.parse(c));
-  socket.write(
-    mqttPacket.generate(connectPacket(clientId, 5, { clean: true, properties: {} }), {
-      protocolVersion: 5,
-    }),
-  );
+  socket.write(encodePacket(connectPacket(clientId, 5, { clean: true, properties: {} }), 5));
   const outcome = await connack;
   socket.destroy();
   return outcome;

@@ -4,7 +4,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
-import { generate as mqttPacketOf } from 'mqtt-packet';
+import { encodePacket } from '@roadcast/mqtt';
 import { getTestPki } from '@roadcast/testing';
 import { bytes } from './support/bytes.js';
 import { startRouterHarness, type RouterHarness } from './support/router-harness.js';
@@ -335,7 +335,7 @@ describe('router with a CONNECT trickled in byte by byte', () => {
 
   it('closes the connection at the CONNECT deadline, however steadily bytes arrive', async () => {
     const raw = await RawVehicle.open(h.tlsPort, getTestPki().vehicle(VIN), 5);
-    const connect = mqttPacketOf(connectPacket(VIN, 5));
+    const connect = encodePacket(connectPacket(VIN, 5), 5);
     // One byte every 50 ms: the whole CONNECT would take several deadlines to arrive.
     for (let i = 0; i < connect.length && !raw.closed; i++) {
       raw.send(connect.subarray(i, i + 1));

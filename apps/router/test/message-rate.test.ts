@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import type { IDisconnectPacket } from 'mqtt-packet';
+import type { IDisconnectPacket } from '@roadcast/mqtt';
 import { getTestPki } from '@roadcast/testing';
 import { startRouterHarness, type RouterHarness } from './support/router-harness.js';
 import { connectVehicle } from './support/vehicle.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
-import * as mqttPacket from 'mqtt-packet';
+import { encodePacket } from '@roadcast/mqtt';
 import { getTestPki } from '@roadcast/testing';
 import { startRouterHarness, type RouterHarness } from './support/router-harness.js';
 import { RawVehicle, connectPacket } from './support/vehicle.js';
@@ -33,7 +33,7 @@ describe('router refusal logs', () => {
     raw.sendPacket(connectPacket(VIN, 5, { clean: true, properties: {} }));
     assert.equal((await raw.next('connack'))?.cmd, 'connack');
     const before = logBytes(h.logs);
-    const publish = mqttPacket.generate(
+    const publish = encodePacket(
       {
         cmd: 'publish',
         topic: `vehicles/${OTHER}/ota/acks`,
@@ -42,7 +42,7 @@ describe('router refusal logs', () => {
         retain: false,
         dup: false,
       },
-      { protocolVersion: 5 },
+      5,
     );
     const count = 20_000;
     const flood = Buffer.concat(Array.from({ length: count }, () => publish));
@@ -75,7 +75,7 @@ describe('router refusal logs', () => {
     });
     const before = logBytes(h.logs);
     // The plain listener trusts the client id; one that is no vehicle id is refused.
-    const bad = mqttPacket.generate(connectPacket('not-a-vin', 4), { protocolVersion: 4 });
+    const bad = encodePacket(connectPacket('not-a-vin', 4), 4);
     for (let batch = 0; batch < 20; batch++) {
       await Promise.all(
         Array.from({ length: 50 }, async () => {

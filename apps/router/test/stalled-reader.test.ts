@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import mqtt from 'mqtt';
-import * as mqttPacket from 'mqtt-packet';
+import { encodePacket, PacketReader } from '@roadcast/mqtt';
 import { getTestPki } from '@roadcast/testing';
 import { startRouterProcess, type RouterProcess } from './support/router-process.js';
 import { connectVehicle } from './support/vehicle.js';
@@ -30,14 +30,14 @@ async function neverReadingVehicle(port: number): Promise<TLSSocket> {
   });
   socket.on('error', () => undefined);
   await once(socket, 'secureConnect');
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
+  const reader = new PacketReader({ maxPacketSize: 1 << 28, protocolVersion: 5 });
   const seen: string[] = [];
-  parser.on('packet', (p) => seen.push(p.cmd));
-  const onData = (chunk: Buffer) => parser.parse(chunk);
+  const onData = (chunk: Buffer) => {
+    for (const { packet } of reader.push(chunk)) seen.push(packet.cmd);
+  };
   socket.on('data', onData);
-  const v5 = { protocolVersion: 5 } as const;
   socket.write(
-    mqttPacket.generate(
+    encodePacket(
       {
         cmd: 'connect',
         protocolId: 'MQTT',
@@ -46,17 +46,17 @@ async function neverReadingVehicle(port: number): Promise<TLSSocket> {
         keepalive: 60,
         clientId: VIN,
       },
-      v5,
+      5,
     ),
   );
   socket.write(
-    mqttPacket.generate(
+    encodePacket(
       {
         cmd: 'subscribe',
         messageId: 1,
         subscriptions: [{ topic: `vehicles/${VIN}/ota/notices`, qos: 0 }],
       },
-      v5,
+      5,
     ),
   );
   for (let i = 0; i < 100 && !seen.includes('suback'); i++)
@@ -105,7 +105,7 @@ describe('a vehicle that never reads', () => {
     })();
     const refused = Buffer.concat(
       Array.from({ length: 500 }, (_, i) =>
-        mqttPacket.generate(
+        encodePacket(
           {
             cmd: 'publish',
             topic: 'vehicles/WVWZZZ1JZXW001199/ota/acks',
@@ -115,7 +115,7 @@ describe('a vehicle that never reads', () => {
             retain: false,
             dup: false,
           },
-          { protocolVersion: 5 },
+          5,
         ),
       ),
     );

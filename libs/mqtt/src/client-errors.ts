@@ -1,3 +1,5 @@
+import { PacketReaderError } from './packet-framer.js';
+
 /** Errors of Roadcast's own MQTT client side (sessions and publishers), one entry each. */
 export const MQTT_CLIENT_ERRORS = {
   ROADCAST_ERR_MQTT_CONNECT_REFUSED: 'the broker refused the connection',
@@ -20,4 +22,15 @@ export class MqttClientError extends Error {
     this.code = code;
     this.reasonCode = reasonCode;
   }
+}
+
+/** What the broker's bytes broke, as a coded error: framing, decoding or a packet too large. */
+export function protocolError(err: unknown, maxPacketSize: number): MqttClientError {
+  if (err instanceof MqttClientError) return err;
+  if (err instanceof PacketReaderError && err.code === 'too-large')
+    return new MqttClientError(
+      'ROADCAST_ERR_MQTT_PROTOCOL',
+      `packet of ${err.size} bytes over the ${maxPacketSize}-byte maximum`,
+    );
+  return new MqttClientError('ROADCAST_ERR_MQTT_PROTOCOL', (err as Error).message);
 }

@@ -5,6 +5,7 @@ export {
   PacketReaderError,
   PacketType,
   remainingLengthBytes,
+  type FrameHandler,
   type PacketReaderErrorCode,
   type PacketTypeName,
   type RawPacket,
@@ -19,6 +20,7 @@ export {
   type PublishHeader,
 } from './packet-decoder.js';
 export { MQTT_CLIENT_ERRORS, MqttClientError, type MqttClientErrorCode } from './client-errors.js';
+export { dialBroker, type BrokerHandshake, type DialBrokerOptions } from './broker-dial.js';
 export { MqttSession, type MqttSessionHandlers } from './mqtt-session.js';
 export type { ConnackInfo, MqttSessionOptions } from './session-handshake.js';
 export {
@@ -40,14 +42,8 @@ export {
   connackReturnCodeFor,
   type ReasonCodeName,
 } from './reason-codes.js';
-export {
-  connackRefusal,
-  disconnectWith,
-  encodePacket,
-  pubackWith,
-  subackWith,
-  type ProtocolVersion,
-} from './replies.js';
+export { encodePacket, type ProtocolVersion } from './packet-encoder.js';
+export { connackRefusal, disconnectWith, pubackWith, subackWith } from './replies.js';
 export {
   filterCovered,
   isSharedSubscription,
@@ -61,6 +57,7 @@ export type {
   IConnectPacket,
   IDisconnectPacket,
   IPublishPacket,
+  ISubackPacket,
   ISubscribePacket,
   IUnsubscribePacket,
   Packet,

@@ -1,23 +1,20 @@
 import type net from 'node:net';
-import { TLSSocket } from 'node:tls';
-import * as mqttPacket from 'mqtt-packet';
-import type { IConnackPacket, IDisconnectPacket, Packet } from 'mqtt-packet';
-import { MqttClientError } from './client-errors.js';
-import { InboundFrames } from './inbound-frames.js';
+import type { IDisconnectPacket, Packet } from 'mqtt-packet';
+import type { BrokerHandshake } from './broker-dial.js';
+import { MqttClientError, protocolError } from './client-errors.js';
+import { decodePacket } from './packet-decoder.js';
+import { encodePacket } from './packet-encoder.js';
+import type { PacketFramer } from './packet-framer.js';
 import {
-  CONNACK,
   type ConnackInfo,
   connackInfo,
   type MqttSessionOptions,
-  connectPacket,
-  DEFAULT_MAX_PACKET,
-  dial,
-  readConnack,
+  openSession,
 } from './session-handshake.js';
 
 export interface MqttSessionHandlers {
   /** A PUBACK for one of this session's QoS 1 publishes. */
-  puback(packetId: number, reasonCode: number): void;
+  puback?(packetId: number, reasonCode: number): void;
   /** Any other packet after CONNACK (PUBLISH, SUBACK…), parsed by mqtt-packet. */
   packet?(packet: Packet): void;
   /** After each chunk read, so many PUBACKs can be acted on once. */
@@ -31,6 +28,7 @@ export interface MqttSessionHandlers {
 const PUBACK = 0x40;
 const PINGRESP = 0xd0;
 const PINGREQ_BYTES = Buffer.from([0xc0, 0x00]);
+const DISCONNECT_BYTES = encodePacket({ cmd: 'disconnect', reasonCode: 0 }, 5);
 
 /**
  * One raw MQTT 5 client connection: dial, CONNECT/CONNACK, framed reading and keepalive.
@@ -47,89 +45,30 @@ export class MqttSession {
   private closed = false;
   private ending = false;
   private failure: MqttClientError | undefined;
-  private readonly parser = mqttPacket.parser({ protocolVersion: 5 });
+  private readonly socket: net.Socket;
+  private readonly framer: PacketFramer;
 
   private constructor(
-    private readonly socket: net.Socket,
+    opened: BrokerHandshake,
     readonly connack: ConnackInfo,
     private readonly handlers: MqttSessionHandlers,
-    private readonly frames: InboundFrames,
   ) {
-    this.parser.on('packet', (packet: Packet) => this.dispatch(packet));
-    this.parser.on('error', (err: Error) =>
-      this.fail(new MqttClientError('ROADCAST_ERR_MQTT_PROTOCOL', err.message)),
-    );
+    this.socket = opened.socket;
+    this.framer = opened.framer;
   }
 
-  /** Dials and completes CONNECT/CONNACK; rejects with a coded error when refused or late. */
-  static connect(options: MqttSessionOptions, handlers: MqttSessionHandlers): Promise<MqttSession> {
-    const url = new URL(options.url);
-    const maxPacket = options.maximumPacketSize ?? DEFAULT_MAX_PACKET;
-    const frames = new InboundFrames(maxPacket);
-    return new Promise((resolve, reject) => {
-      let socket: net.Socket;
-      try {
-        socket = dial(url, options);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      socket.setNoDelay(true);
-      const timer = setTimeout(
-        () => fail(new MqttClientError('ROADCAST_ERR_MQTT_CONNECT_TIMEOUT', options.url)),
-        options.connectTimeoutMs ?? 10_000,
-      );
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        socket.destroy();
-        reject(err);
-      };
-      const onError = (err: Error) =>
-        fail(new MqttClientError('ROADCAST_ERR_MQTT_CLOSED', err.message));
-      const onClose = () => fail(new MqttClientError('ROADCAST_ERR_MQTT_CLOSED', 'before CONNACK'));
-      const onData = (chunk: Buffer) => {
-        try {
-          if (session) session.lastReadAt = performance.now();
-          frames.push(chunk, (first, data, headerAt, bodyAt, end) => {
-            if (session) {
-              session.onFrame(first, data, headerAt, bodyAt, end);
-              return;
-            }
-            if (first !== CONNACK)
-              throw new MqttClientError(
-                'ROADCAST_ERR_MQTT_PROTOCOL',
-                'first packet is not CONNACK',
-              );
-            session = accept(readConnack(data.subarray(headerAt, end)));
-          });
-          session?.handlers.readEnd?.();
-        } catch (err) {
-          const error =
-            err instanceof MqttClientError
-              ? err
-              : new MqttClientError('ROADCAST_ERR_MQTT_PROTOCOL', (err as Error).message);
-          if (session) session.fail(error);
-          else fail(error);
-        }
-      };
-      let session: MqttSession | undefined;
-      const accept = (connack: IConnackPacket): MqttSession => {
-        clearTimeout(timer);
-        socket.off('error', onError);
-        socket.off('close', onClose);
-        const s = new MqttSession(socket, connackInfo(connack, options), handlers, frames);
-        s.start();
-        resolve(s);
-        return s;
-      };
-      socket.on('data', onData);
-      socket.once('error', onError);
-      socket.once('close', onClose);
-      socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
-        socket.write(connectPacket(options, maxPacket));
-      });
-    });
+  /**
+   * Dials and completes CONNECT/CONNACK; rejects with a coded error when refused or late.
+   * Packets that came with the CONNACK reach the handlers before this resolves.
+   */
+  static async connect(
+    options: MqttSessionOptions,
+    handlers: MqttSessionHandlers,
+  ): Promise<MqttSession> {
+    const opened = await openSession(options);
+    const session = new MqttSession(opened, connackInfo(opened.connack, options), handlers);
+    session.start(opened);
+    return session;
   }
 
   /** Whether writes still reach the broker. */
@@ -145,12 +84,28 @@ export class MqttSession {
 
   /** A packet generated by mqtt-packet (SUBSCRIBE, PUBLISH…). */
   send(packet: Packet): boolean {
-    return this.write(mqttPacket.generate(packet, { protocolVersion: 5 }));
+    return this.write(encodePacket(packet, 5));
   }
 
   /** Acknowledges an incoming QoS 1 PUBLISH once the owner has taken it. */
   puback(packetId: number, reasonCode = 0): boolean {
     return this.send({ cmd: 'puback', messageId: packetId, reasonCode });
+  }
+
+  /**
+   * Acknowledges many incoming QoS 1 PUBLISHes as accepted, in one write: each PUBACK in its
+   * short form, packet id only, which means reason 0x00 (section 3.4.2.1).
+   */
+  pubackAll(packetIds: readonly number[]): boolean {
+    const bytes = Buffer.allocUnsafe(packetIds.length * 4);
+    let at = 0;
+    for (const id of packetIds) {
+      bytes[at] = PUBACK;
+      bytes[at + 1] = 0x02;
+      bytes.writeUInt16BE(id, at + 2);
+      at += 4;
+    }
+    return this.write(bytes);
   }
 
   /** Writes between `cork` and `uncork` leave as one system call. */
@@ -172,9 +127,7 @@ export class MqttSession {
         clearTimeout(timer);
         resolve();
       });
-      this.socket.end(
-        mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0 }, { protocolVersion: 5 }),
-      );
+      this.socket.end(DISCONNECT_BYTES);
     });
   }
 
@@ -183,13 +136,15 @@ export class MqttSession {
     this.fail(error ?? new MqttClientError('ROADCAST_ERR_MQTT_CLOSED', 'closed by the client'));
   }
 
-  private start(): void {
+  private start(opened: BrokerHandshake): void {
     this.lastReadAt = this.lastWriteAt = performance.now();
-    this.socket.on('drain', () => this.handlers.drain?.());
-    this.socket.on('error', (err) => {
+    const { socket } = this;
+    socket.on('data', this.onData);
+    socket.on('drain', () => this.handlers.drain?.());
+    socket.on('error', (err) => {
       this.failure ??= new MqttClientError('ROADCAST_ERR_MQTT_CLOSED', err.message);
     });
-    this.socket.on('close', () => {
+    socket.on('close', () => {
       this.closed = true;
       clearInterval(this.keepaliveTimer);
       this.handlers.close(
@@ -206,7 +161,28 @@ export class MqttSession {
       );
       this.keepaliveTimer.unref();
     }
+    if (opened.following.length > 0) {
+      try {
+        for (const { raw, bodyOffset } of opened.following)
+          this.onFrame(raw[0]!, raw, 0, bodyOffset, raw.length);
+        this.handlers.readEnd?.();
+      } catch (err) {
+        this.fail(protocolError(err, this.framer.maxPacketSize));
+        return;
+      }
+    }
+    socket.resume();
   }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.lastReadAt = performance.now();
+    try {
+      this.framer.pushEach(chunk, this.onFrame);
+      this.handlers.readEnd?.();
+    } catch (err) {
+      this.fail(protocolError(err, this.framer.maxPacketSize));
+    }
+  };
 
   private keepalive(keepaliveMs: number): void {
     const now = performance.now();
@@ -223,25 +199,25 @@ export class MqttSession {
     }
   }
 
-  private onFrame(
+  private readonly onFrame = (
     first: number,
     data: Buffer,
     headerAt: number,
     bodyAt: number,
     end: number,
-  ): void {
+  ): void => {
     if (first === PUBACK) {
       // Packet id, then a reason code unless it is 0x00 (section 3.4.2.1); properties ignored.
       if (end - bodyAt < 2) throw new MqttClientError('ROADCAST_ERR_MQTT_PROTOCOL', 'short PUBACK');
-      this.handlers.puback(data.readUInt16BE(bodyAt), end - bodyAt > 2 ? data[bodyAt + 2]! : 0);
+      this.handlers.puback?.(data.readUInt16BE(bodyAt), end - bodyAt > 2 ? data[bodyAt + 2]! : 0);
       return;
     }
     if (first === PINGRESP) {
       this.pingSentAt = 0;
       return;
     }
-    this.parser.parse(data.subarray(headerAt, end));
-  }
+    this.dispatch(decodePacket(data.subarray(headerAt, end), 5));
+  };
 
   private dispatch(packet: Packet): void {
     if (packet.cmd === 'disconnect') {

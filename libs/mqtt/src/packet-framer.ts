@@ -25,6 +25,19 @@ export const PACKET_TYPE_NAMES: ReadonlyArray<PacketTypeName | 'reserved'> = [
   ...(Object.keys(PacketType) as PacketTypeName[]),
 ];
 
+/**
+ * Called for each whole packet: its first byte, and where in `data` the packet starts
+ * (`headerAt`), its variable header starts (`bodyAt`) and it ends (`end`). `data` is only
+ * valid during the call.
+ */
+export type FrameHandler = (
+  first: number,
+  data: Buffer,
+  headerAt: number,
+  bodyAt: number,
+  end: number,
+) => void;
+
 /** One whole packet as it arrived, framed by its fixed header but not decoded. */
 export interface RawPacket {
   /** Packet type, 1 to 15. */
@@ -103,27 +116,14 @@ export class PacketFramer {
    * the caller's unless it is empty (then it is shared and must not be added to).
    */
   push(chunk: Buffer): RawPacket[] {
-    if (this.failure) throw this.failure;
-    let data = chunk;
-    if (this.heldBytes > 0) {
-      this.held.push(chunk);
-      this.heldBytes += chunk.length;
-      // A body still incomplete waits without copying; a header is at most five bytes.
-      if (this.expected > 0 && this.heldBytes < this.expected) return NO_PACKETS;
-      data = Buffer.concat(this.held, this.heldBytes);
-      this.held = NOTHING;
-      this.heldBytes = 0;
-      this.expected = -1;
-    }
+    const data = this.heldBytes > 0 || this.failure ? this.join(chunk) : chunk;
+    if (data === null) return NO_PACKETS;
     let out = NO_PACKETS;
     let at = 0;
     while (at < data.length) {
       const size = this.frameAt(data, at);
       if (size < 0 || at + size > data.length) {
-        const rest = data.subarray(at);
-        this.held = [rest];
-        this.heldBytes = rest.length;
-        this.expected = size;
+        this.hold(data, at, size);
         break;
       }
       const first = data[at]!;
@@ -136,6 +136,47 @@ export class PacketFramer {
       at += size;
     }
     return out;
+  }
+
+  /**
+   * As `push`, but each whole packet goes to `onFrame` where it lies, with no object or slice
+   * per packet: for a reader that acts on most packets from a few bytes (PUBACKs).
+   */
+  pushEach(chunk: Buffer, onFrame: FrameHandler): void {
+    const data = this.heldBytes > 0 || this.failure ? this.join(chunk) : chunk;
+    if (data === null) return;
+    let at = 0;
+    while (at < data.length) {
+      const size = this.frameAt(data, at);
+      if (size < 0 || at + size > data.length) {
+        this.hold(data, at, size);
+        return;
+      }
+      onFrame(data[at]!, data, at, at + 1 + remainingLengthBytesAt(data, at + 1), at + size);
+      at += size;
+    }
+  }
+
+  /** The held bytes and this chunk as one buffer, or null while a body is still incomplete. */
+  private join(chunk: Buffer): Buffer | null {
+    if (this.failure) throw this.failure;
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    // A body still incomplete waits without copying; a header is at most five bytes.
+    if (this.expected > 0 && this.heldBytes < this.expected) return null;
+    const data = Buffer.concat(this.held, this.heldBytes);
+    this.held = NOTHING;
+    this.heldBytes = 0;
+    this.expected = -1;
+    return data;
+  }
+
+  /** Keeps the incomplete packet at `at` (`size` bytes, or -1 while its header is incomplete). */
+  private hold(data: Buffer, at: number, size: number): void {
+    const rest = data.subarray(at);
+    this.held = [rest];
+    this.heldBytes = rest.length;
+    this.expected = size;
   }
 
   /** Total size of the packet starting at `at`, or -1 while its header is incomplete. */

@@ -1,10 +1,10 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import * as mqttPacket from 'mqtt-packet';
-import type { IConnackPacket, Packet } from 'mqtt-packet';
+import type tls from 'node:tls';
+import type { IConnackPacket } from 'mqtt-packet';
+import { dialBroker, type BrokerHandshake } from './broker-dial.js';
 import { MqttClientError } from './client-errors.js';
+import { encodePacket } from './packet-encoder.js';
 
-// The opening of a session (section 3.1 and 3.2): dial, CONNECT, read CONNACK.
+// The opening of Roadcast's own MQTT 5 client sessions: CONNECT from options, CONNACK's terms.
 
 export interface MqttSessionOptions {
   /** `mqtt://host:port` or `mqtts://host:port`. */
@@ -18,10 +18,14 @@ export interface MqttSessionOptions {
   connectTimeoutMs?: number;
   /** Largest packet accepted from the broker, announced in CONNECT [MQTT-3.1.2-24]. */
   maximumPacketSize?: number;
+  /** Incoming QoS 1 publishes the broker may leave unacknowledged by us [MQTT-3.3.4-9]. */
+  receiveMaximum?: number | undefined;
   cleanStart?: boolean;
   sessionExpiryInterval?: number;
   /** For `mqtts:` (CA, client certificate, servername…). */
   tls?: tls.ConnectionOptions;
+  /** Gives up a connection attempt under way. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What the broker's CONNACK said, with the protocol's defaults filled in. */
@@ -36,30 +40,11 @@ export interface ConnackInfo {
   assignedClientIdentifier: string | undefined;
 }
 
-export const CONNACK = 0x20;
 export const DEFAULT_MAX_PACKET = 1024 * 1024;
 
-export function dial(url: URL, options: MqttSessionOptions): net.Socket {
-  const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-  if (url.protocol === 'mqtts:' || url.protocol === 'ssl:') {
-    return tls.connect({
-      servername: net.isIP(host) ? undefined : host,
-      ...options.tls,
-      host,
-      port: Number(url.port || 8883),
-    });
-  }
-  if (url.protocol !== 'mqtt:' && url.protocol !== 'tcp:')
-    throw new MqttClientError(
-      'ROADCAST_ERR_MQTT_CONNECT_REFUSED',
-      `unsupported URL scheme ${url.protocol}`,
-    );
-  return net.connect({ host, port: Number(url.port || 1883) });
-}
-
-/** CONNECT for a clean MQTT 5 session, telling the broker the largest packet we take. */
+/** CONNECT for an MQTT 5 session, telling the broker the largest packet we take. */
 export function connectPacket(options: MqttSessionOptions, maximumPacketSize: number): Buffer {
-  return mqttPacket.generate(
+  return encodePacket(
     {
       cmd: 'connect',
       protocolId: 'MQTT',
@@ -77,10 +62,11 @@ export function connectPacket(options: MqttSessionOptions, maximumPacketSize: nu
         : {}),
       properties: {
         sessionExpiryInterval: options.sessionExpiryInterval ?? 0,
+        ...(options.receiveMaximum !== undefined ? { receiveMaximum: options.receiveMaximum } : {}),
         maximumPacketSize,
       },
     },
-    { protocolVersion: 5 },
+    5,
   );
 }
 
@@ -96,30 +82,26 @@ export function connackInfo(connack: IConnackPacket, options: MqttSessionOptions
   };
 }
 
-/** A whole CONNACK packet, parsed; a refusal (reason ≥ 0x80) throws with its reason code. */
-export function readConnack(bytes: Buffer): IConnackPacket {
-  const connack = parseConnack(bytes);
-  const reason = connack.reasonCode ?? 0;
-  if (reason >= 0x80)
+/** Dials and completes CONNECT/CONNACK; a refusal (reason ≥ 0x80) rejects with its reason code. */
+export async function openSession(options: MqttSessionOptions): Promise<BrokerHandshake> {
+  const maxPacketSize = options.maximumPacketSize ?? DEFAULT_MAX_PACKET;
+  const opened = await dialBroker({
+    url: options.url,
+    connect: connectPacket(options, maxPacketSize),
+    protocolVersion: 5,
+    timeoutMs: options.connectTimeoutMs ?? 10_000,
+    maxPacketSize,
+    tls: options.tls,
+    signal: options.signal,
+  });
+  const reason = opened.connack.reasonCode ?? 0;
+  if (reason >= 0x80) {
+    opened.socket.destroy();
     throw new MqttClientError(
       'ROADCAST_ERR_MQTT_CONNECT_REFUSED',
       `reason 0x${reason.toString(16)}`,
       reason,
     );
-  return connack;
-}
-
-function parseConnack(bytes: Buffer): IConnackPacket {
-  let out: Packet | undefined;
-  let error: Error | undefined;
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
-  parser.on('packet', (p: Packet) => (out = p));
-  parser.on('error', (e: Error) => (error = e));
-  parser.parse(bytes);
-  if (error || out?.cmd !== 'connack')
-    throw new MqttClientError(
-      'ROADCAST_ERR_MQTT_PROTOCOL',
-      `unreadable CONNACK${error ? `: ${error.message}` : ''}`,
-    );
-  return out as IConnackPacket;
+  }
+  return opened;
 }

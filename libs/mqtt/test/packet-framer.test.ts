@@ -50,6 +50,22 @@ describe('PacketFramer', () => {
     });
   }
 
+  for (const chunkSize of [stream.length, 1, 3]) {
+    it(`hands the same packets in place, one call each, when fed in chunks of ${chunkSize}`, () => {
+      const framer = new PacketFramer(1_024);
+      const seen: Array<[number, Buffer, number]> = [];
+      for (let i = 0; i < stream.length; i += chunkSize)
+        framer.pushEach(stream.subarray(i, i + chunkSize), (first, data, at, bodyAt, end) =>
+          seen.push([first >> 4, Buffer.from(data.subarray(at, end)), bodyAt - at]),
+        );
+      assert.deepEqual(
+        seen,
+        new PacketFramer(1_024).push(stream).map((p) => [p.type, p.raw, p.bodyOffset]),
+      );
+      assert.equal(framer.pendingBytes, 0);
+    });
+  }
+
   it('slices packets out of the chunk they arrived in', () => {
     const chunk = Buffer.concat([publishV5, puback]);
     const [first] = new PacketFramer(1_024).push(chunk);

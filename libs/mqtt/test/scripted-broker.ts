@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { once } from 'node:events';
+import { after } from 'node:test';
 import * as mqttPacket from 'mqtt-packet';
 import type { Packet } from 'mqtt-packet';
 
@@ -79,6 +80,21 @@ export class ScriptedBroker {
     for (const c of this.connections) c.socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** A starter of scripted brokers for one test file, which closes them all after it. */
+export function brokersOfThisFile(): (
+  onConnection: (c: ScriptedConnection) => void,
+) => Promise<ScriptedBroker> {
+  const started: ScriptedBroker[] = [];
+  after(async () => {
+    await Promise.all(started.map((b) => b.close()));
+  });
+  return async (onConnection) => {
+    const b = await ScriptedBroker.start(onConnection);
+    started.push(b);
+    return b;
+  };
 }
 
 /** Answers CONNECT with CONNACK carrying these properties. */

@@ -8,7 +8,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import * as mqttPacket from 'mqtt-packet';
+import { encodePacket } from '@roadcast/mqtt';
 import {
   NeverReadingVehicles,
   type NeverReadingPlan,
@@ -53,7 +53,7 @@ const TRICKLE_BYTES = 1_024;
 /** A CONNECT that announces about 240 KB: client id, username, password and will at 60 KB. */
 function hugeConnect(): Buffer {
   const big = 'x'.repeat(60_000);
-  return mqttPacket.generate(
+  return encodePacket(
     {
       cmd: 'connect',
       protocolId: 'MQTT',
@@ -65,7 +65,7 @@ function hugeConnect(): Buffer {
       password: Buffer.from(big),
       will: { topic: 'w', payload: Buffer.from(big), qos: 0, retain: false },
     },
-    { protocolVersion: 5 },
+    5,
   );
 }
 

@@ -1,7 +1,7 @@
-import * as mqttPacket from 'mqtt-packet';
+import { encodePacket } from '@roadcast/mqtt';
 import type { BrokerCredentials } from '@roadcast/testing';
 
-/** MQTT 5 packets the benchmark's raw-socket clients send, encoded by `mqtt-packet`. */
+/** MQTT 5 packets the benchmark's raw-socket clients send, encoded by libs/mqtt's encoder. */
 
 export interface ConnectOptions {
   /** Keep alive in seconds; 0 (default) leaves an idle session alone. */
@@ -13,7 +13,7 @@ export interface ConnectOptions {
 /** CONNECT with a clean start. */
 export function connectPacket(clientId: string, options: ConnectOptions = {}): Buffer {
   const { keepalive = 0, login } = options;
-  return mqttPacket.generate(
+  return encodePacket(
     {
       cmd: 'connect',
       protocolId: 'MQTT',
@@ -23,6 +23,6 @@ export function connectPacket(clientId: string, options: ConnectOptions = {}): B
       clientId,
       ...(login ? { username: login.username, password: Buffer.from(login.password) } : {}),
     },
-    { protocolVersion: 5 },
+    5,
   );
 }

@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
-import * as mqttPacket from 'mqtt-packet';
+import { encodePacket, PacketReader } from '@roadcast/mqtt';
 import type { BrokerCredentials } from '@roadcast/testing';
 import { connectPacket } from './mqtt5-packets.js';
 
@@ -78,7 +78,7 @@ export class NeverReadingVehicles {
     payload: Buffer,
   ): void {
     const publishes = Array.from({ length: 64 }, (_, k) =>
-      mqttPacket.generate(
+      encodePacket(
         {
           cmd: 'publish',
           topic: forbiddenTopic,
@@ -88,7 +88,7 @@ export class NeverReadingVehicles {
           dup: false,
           retain: false,
         },
-        { protocolVersion: 5 },
+        5,
       ),
     );
     const tcp = netConnect({
@@ -105,35 +105,36 @@ export class NeverReadingVehicles {
       key: v.key,
     });
     this.sockets.add(socket);
-    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    const reader = new PacketReader({ maxPacketSize: 1 << 28, protocolVersion: 5 });
     let live = false;
     socket.once('secureConnect', () => {
       socket.write(connectPacket(v.vehicleId, { keepalive: 60 }));
     });
-    const onData = (chunk: Buffer) => parser.parse(chunk);
+    const onData = (chunk: Buffer) => {
+      for (const { packet } of reader.push(chunk)) {
+        if (packet.cmd === 'connack' && !packet.reasonCode) {
+          this.stats.connected += 1;
+          live = true;
+          socket.write(
+            encodePacket(
+              {
+                cmd: 'subscribe',
+                messageId: 1,
+                subscriptions: [{ topic: `vehicles/${v.vehicleId}/#`, qos: 1 }],
+              },
+              5,
+            ),
+          );
+        }
+        if (packet.cmd === 'suback') {
+          this.stats.subscribed += 1;
+          // From here on the vehicle never reads again.
+          socket.off('data', onData);
+          socket.pause();
+        }
+      }
+    };
     socket.on('data', onData);
-    parser.on('packet', (packet) => {
-      if (packet.cmd === 'connack' && !packet.reasonCode) {
-        this.stats.connected += 1;
-        live = true;
-        socket.write(
-          mqttPacket.generate(
-            {
-              cmd: 'subscribe',
-              messageId: 1,
-              subscriptions: [{ topic: `vehicles/${v.vehicleId}/#`, qos: 1 }],
-            },
-            { protocolVersion: 5 },
-          ),
-        );
-      }
-      if (packet.cmd === 'suback') {
-        this.stats.subscribed += 1;
-        // From here on the vehicle never reads again.
-        socket.off('data', onData);
-        socket.pause();
-      }
-    });
     socket.on('error', () => undefined);
     socket.once('close', () => {
       this.sockets.delete(socket);

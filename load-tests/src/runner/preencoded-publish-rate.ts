@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
-import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as mqttPacket from 'mqtt-packet';
+import { dialBroker, encodePacket } from '@roadcast/mqtt';
 import type { BrokerCredentials } from '@roadcast/testing';
 import { connectPacket } from '../load/mqtt5-packets.js';
 import type { PublishRateOptions, PublishRateResult } from './qos1-publish-rate.js';
@@ -29,7 +28,7 @@ interface Template {
 function encodeTemplates(count: number, payload: Buffer): Template[] {
   return Array.from({ length: count }, (_, i) => {
     const topic = `vehicles/bench-${i}/ota/notices`;
-    const bytes = mqttPacket.generate(
+    const bytes = encodePacket(
       {
         cmd: 'publish',
         topic,
@@ -40,7 +39,7 @@ function encodeTemplates(count: number, payload: Buffer): Template[] {
         messageId: 0x1234,
         properties: { messageExpiryInterval: 3600, userProperties: { noticeId: String(i) } },
       },
-      { protocolVersion: 5 },
+      5,
     );
     let header = 1;
     while ((bytes[header] as number) & 0x80) header += 1;
@@ -82,41 +81,41 @@ class FrameReader {
   }
 }
 
+/** The session's opening is libs/mqtt's handshake; what is measured is the write loop below. */
 async function openSession(
-  url: URL,
+  url: string,
   clientId: string,
   login: BrokerCredentials,
 ): Promise<{ socket: Socket; receiveMaximum: number }> {
-  const socket = connect({ host: url.hostname, port: Number(url.port || 1883) });
-  socket.setNoDelay(true);
-  await once(socket, 'connect');
-  socket.write(connectPacket(clientId, { login }));
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
-  const connack = new Promise<mqttPacket.IConnackPacket>((resolve, reject) => {
-    parser.once('packet', (p) =>
-      p.cmd === 'connack' ? resolve(p) : reject(new Error(`expected CONNACK, got ${p.cmd}`)),
-    );
-    parser.once('error', reject);
-    socket.once('close', () => reject(new Error('closed before CONNACK')));
+  const { socket, connack, framer, following } = await dialBroker({
+    url,
+    connect: connectPacket(clientId, { login }),
+    protocolVersion: 5,
+    timeoutMs: 10_000,
+    maxPacketSize: 1024,
   });
-  const onData = (chunk: Buffer) => parser.parse(chunk);
-  socket.on('data', onData);
-  const ack = await connack;
-  socket.off('data', onData);
-  if (ack.reasonCode) throw new Error(`CONNACK reason 0x${ack.reasonCode.toString(16)}`);
-  return { socket, receiveMaximum: ack.properties?.receiveMaximum ?? 65_535 };
+  if (connack.reasonCode) {
+    socket.destroy();
+    throw new Error(`CONNACK reason 0x${connack.reasonCode.toString(16)}`);
+  }
+  // A clean session with nothing published yet has nothing behind its CONNACK.
+  if (following.length > 0 || framer.pendingBytes > 0) {
+    socket.destroy();
+    throw new Error('the broker sent packets before any publish');
+  }
+  // Handed over paused: reading resumes once the measurement's reader is attached.
+  return { socket, receiveMaximum: connack.properties?.receiveMaximum ?? 65_535 };
 }
 
 /** Same contract as `measurePublishRate()`, with the pre-encoded writer (no latencies). */
 export async function measurePreencodedRate(
   options: PublishRateOptions,
 ): Promise<PublishRateResult> {
-  const url = new URL(options.url);
   const templates = encodeTemplates(options.topics ?? 1000, randomBytes(options.payloadBytes));
   const sessions = await Promise.all(
     Array.from({ length: options.clients }, (_, i) =>
       openSession(
-        url,
+        options.url,
         `bench-preencoded-${i}-${randomBytes(3).toString('hex')}`,
         options.credentials,
       ),
@@ -171,6 +170,7 @@ export async function measurePreencodedRate(
         if (phase === 'measure') acknowledged += acks;
         if (acks > 0 && phase !== 'stop' && !failure) socket.write(batch(acks));
       });
+      socket.resume();
       socket.write(batch(Math.min(options.window, receiveMaximum)));
     }
     await sleep(options.warmupMs);

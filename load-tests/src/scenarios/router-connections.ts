@@ -1,4 +1,4 @@
-import * as mqttPacket from 'mqtt-packet';
+import { PacketReader } from '@roadcast/mqtt';
 import type { TLSSocket } from 'node:tls';
 import type { BrokerCredentials } from '@roadcast/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,16 +45,15 @@ async function openSession(
 ): Promise<TLSSocket> {
   const cert = benchVehicle(n);
   const socket = await openTls(port, cert);
-  const parser = mqttPacket.parser({ protocolVersion: 5 });
+  const reader = new PacketReader({ maxPacketSize: 1 << 28, protocolVersion: 5 });
   const connack = new Promise<void>((resolve, reject) => {
-    parser.on('packet', (packet) =>
-      packet.cmd === 'connack' && !packet.reasonCode
-        ? resolve()
-        : reject(new Error(`refused: ${JSON.stringify(packet)}`)),
-    );
+    socket.on('data', (chunk: Buffer) => {
+      for (const { packet } of reader.push(chunk))
+        if (packet.cmd === 'connack' && !packet.reasonCode) resolve();
+        else reject(new Error(`refused: ${JSON.stringify(packet)}`));
+    });
     socket.on('close', () => reject(new Error('closed before CONNACK')));
   });
-  socket.on('data', (chunk: Buffer) => parser.parse(chunk));
   socket.on('error', () => undefined);
   socket.write(connectPacket(cert.vehicleId, login ? { login } : {}));
   await connack;

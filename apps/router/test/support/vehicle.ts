@@ -2,8 +2,7 @@
 import { once } from 'node:events';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import * as mqttPacket from 'mqtt-packet';
-import type { Packet } from 'mqtt-packet';
+import { encodePacket, PacketReader, type IConnectPacket, type Packet } from '@roadcast/mqtt';
 import { getTestPki, type TestCertificate } from '@roadcast/testing';
 
 export function vehicleTls(cert: TestCertificate): { key: string; cert: string; ca: string } {
@@ -43,26 +42,27 @@ export async function connectVehicle(
   return client;
 }
 
+// The largest packet MQTT allows: whatever the router sends is read.
+const MAX_PACKET = 268_435_460;
+
 /** A raw mTLS connection that collects every packet the router sends, parsed. */
 export class RawVehicle {
   readonly socket: TLSSocket;
   readonly packets: Packet[] = [];
   /** Every byte the router sent, for comparison with fixtures. */
   received = Buffer.alloc(0);
-  private readonly parser = mqttPacket.parser({ protocolVersion: 5 });
+  private readonly reader: PacketReader;
   private waiters: Array<() => void> = [];
   closed = false;
 
   private constructor(socket: TLSSocket, protocolVersion: 4 | 5) {
     this.socket = socket;
-    (this.parser as unknown as { settings: object }).settings = { protocolVersion };
-    this.parser.on('packet', (p: Packet) => {
-      this.packets.push(p);
-      this.wake();
-    });
+    this.reader = new PacketReader({ maxPacketSize: MAX_PACKET, protocolVersion });
     socket.on('data', (chunk: Buffer) => {
       this.received = Buffer.concat([this.received, chunk]);
-      this.parser.parse(chunk);
+      const framed = this.reader.push(chunk);
+      for (const { packet } of framed) this.packets.push(packet);
+      if (framed.length > 0) this.wake();
     });
     socket.on('close', () => {
       this.closed = true;
@@ -103,7 +103,7 @@ export class RawVehicle {
   }
 
   sendPacket(packet: Packet, protocolVersion: 4 | 5 = 5): void {
-    this.socket.write(mqttPacket.generate(packet, { protocolVersion }));
+    this.socket.write(encodePacket(packet, protocolVersion));
   }
 
   /** The next packet of this type, or null when the connection closed first. */
@@ -137,7 +137,7 @@ export class RawVehicle {
 export function connectPacket(
   clientId: string,
   protocolVersion: 4 | 5 = 5,
-  extra: Partial<mqttPacket.IConnectPacket> = {},
+  extra: Partial<IConnectPacket> = {},
 ): Packet {
   return {
     cmd: 'connect',

@@ -1,5 +1,4 @@
-import { connect as connectTcp, type Socket } from 'node:net';
-import mqttPacket, { type Packet } from 'mqtt-packet';
+import { MqttSession, type MqttClientError, type Packet } from '@roadcast/mqtt';
 import type { Logger } from '@roadcast/observability';
 
 /** One ack as it came off the wire; `release` sends its PUBACK. */
@@ -28,28 +27,34 @@ export interface EdgeAckConnectionOptions {
   logger: Logger;
 }
 
-const PROTOCOL = { protocolVersion: 5 } as const;
 const MAX_PACKET_SIZE = 64 * 1024;
 
+/** One connection: its session once CONNACK came, and the PUBACKs released on it. */
+interface Link {
+  session: MqttSession | undefined;
+  /** Packet ids of committed acks not yet acknowledged to the broker. */
+  pubacks: number[];
+  flushScheduled: boolean;
+  /** The connection ended: its packet ids would acknowledge something else on the next. */
+  over: boolean;
+  abort: AbortController;
+}
+
 /**
- * A minimal MQTT 5 subscriber whose PUBACKs are sent when the caller says so. MQTT.js sends
- * PUBACK as soon as its handler returns and handles one message at a time, so withholding
- * the PUBACK until a Postgres batch commits would serialize the whole stream; here every
- * message is handed over at once and acknowledged later, in bulk. The broker's flow control
- * (our Receive Maximum) bounds how many wait. Messages not acknowledged when the connection
- * drops are redelivered by the broker from the persistent session.
+ * A subscriber on one edge broker whose PUBACKs are sent when the caller says so, over
+ * libs/mqtt's raw session. MQTT.js sends PUBACK as soon as its handler returns and handles
+ * one message at a time, so withholding the PUBACK until a Postgres batch commits would
+ * serialize the whole stream; here every message is handed over at once and acknowledged
+ * later, in bulk. The broker's flow control (our Receive Maximum) bounds how many wait.
+ * Messages not acknowledged when the connection drops are redelivered by the broker from the
+ * persistent session.
  */
 export class EdgeAckConnection {
-  private socket: Socket | undefined;
-  private generation = 0;
+  private link: Link | undefined;
+  private opening: Promise<void> | undefined;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
-  private pendingPubacks: Buffer[] = [];
-  private flushScheduled = false;
-  private lastInbound = 0;
-  private connectedFlag = false;
   private readonly options: EdgeAckConnectionOptions;
 
   constructor(options: EdgeAckConnectionOptions) {
@@ -57,7 +62,7 @@ export class EdgeAckConnection {
   }
 
   get connected(): boolean {
-    return this.connectedFlag;
+    return this.link?.session?.open === true;
   }
 
   start(): void {
@@ -69,69 +74,75 @@ export class EdgeAckConnection {
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    clearInterval(this.pingTimer);
-    const socket = this.socket;
-    if (!socket || socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      this.flushPubacks();
-      socket.end(mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0 }, PROTOCOL));
-      setTimeout(() => socket.destroy(), 1_000).unref();
-    });
+    const link = this.link;
+    if (!link) return;
+    link.abort.abort();
+    await this.opening;
+    this.flush(link);
+    await link.session?.end();
   }
 
   private open(): void {
-    const { hostname, port } = new URL(this.options.url);
-    const generation = ++this.generation;
-    const socket = connectTcp({ host: hostname, port: Number(port || 1883) });
-    socket.setNoDelay(true);
-    this.socket = socket;
-    const parser = mqttPacket.parser(PROTOCOL);
-    parser.on('packet', (packet: Packet) => this.onPacket(packet, generation));
-    parser.on('error', (err: Error) => {
-      this.options.logger.warn(
-        { err, brokerId: this.options.brokerId },
-        'malformed packet from broker',
-      );
-      socket.destroy();
-    });
-    socket.on('connect', () => {
-      socket.write(
-        mqttPacket.generate(
-          {
-            cmd: 'connect',
-            protocolId: 'MQTT',
-            protocolVersion: 5,
-            clean: false,
-            clientId: this.options.clientId,
-            ...(this.options.username === undefined ? {} : { username: this.options.username }),
-            ...(this.options.password === undefined ? {} : { password: this.options.password }),
-            keepalive: this.options.keepaliveSeconds ?? 30,
-            properties: {
-              sessionExpiryInterval: this.options.sessionExpirySeconds,
-              receiveMaximum: this.options.receiveMaximum,
-              maximumPacketSize: MAX_PACKET_SIZE,
-            },
-          },
-          PROTOCOL,
-        ),
-      );
-    });
-    socket.on('data', (chunk: Buffer) => {
-      this.lastInbound = Date.now();
-      parser.parse(chunk);
-    });
-    socket.on('error', (err) => {
-      this.options.logger.debug({ err, brokerId: this.options.brokerId }, 'edge connection error');
-    });
-    socket.on('close', () => this.onClose(generation));
+    const { options } = this;
+    const link: Link = {
+      session: undefined,
+      pubacks: [],
+      flushScheduled: false,
+      over: false,
+      abort: new AbortController(),
+    };
+    this.link = link;
+    this.opening = MqttSession.connect(
+      {
+        url: options.url,
+        clientId: options.clientId,
+        username: options.username,
+        password: options.password,
+        keepaliveSeconds: options.keepaliveSeconds ?? 30,
+        maximumPacketSize: MAX_PACKET_SIZE,
+        cleanStart: false,
+        sessionExpiryInterval: options.sessionExpirySeconds,
+        receiveMaximum: options.receiveMaximum,
+        signal: link.abort.signal,
+      },
+      {
+        packet: (packet) => this.onPacket(packet, link),
+        close: (error) => this.onClose(link, error),
+      },
+    ).then(
+      (session) => this.onConnected(link, session),
+      (error: MqttClientError) => this.onConnectFailed(error),
+    );
   }
 
-  private onPacket(packet: Packet, generation: number): void {
-    if (generation !== this.generation) return;
+  private onConnected(link: Link, session: MqttSession): void {
+    link.session = session;
+    // Stopping meanwhile: close() acknowledges what was released and ends the session.
+    if (this.stopped) return;
+    this.attempt = 0;
+    this.options.logger.info(
+      { brokerId: this.options.brokerId, sessionPresent: session.connack.sessionPresent },
+      'consuming acks',
+    );
+    // Subscribing again on a resumed session is harmless and covers a broker that lost it.
+    session.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [{ topic: this.options.filter, qos: 1 }],
+    });
+    this.flush(link);
+  }
+
+  private onConnectFailed(error: MqttClientError): void {
+    const { brokerId, logger } = this.options;
+    if (error.code === 'ROADCAST_ERR_MQTT_CONNECT_REFUSED')
+      logger.error({ brokerId, reasonCode: error.reasonCode }, 'edge broker refused the tracker');
+    else logger.debug({ err: error, brokerId }, 'edge connection error');
+    this.reconnect();
+  }
+
+  private onPacket(packet: Packet, link: Link): void {
     switch (packet.cmd) {
-      case 'connack':
-        return this.onConnack(packet.reasonCode ?? 0, packet.sessionPresent);
       case 'suback': {
         const refused = (packet.granted as number[]).some((code) => code >= 0x80);
         if (refused)
@@ -145,7 +156,7 @@ export class EdgeAckConnection {
         const messageId = packet.messageId;
         const release =
           packet.qos === 1 && messageId !== undefined
-            ? () => this.puback(messageId, generation)
+            ? () => this.release(link, messageId)
             : () => undefined;
         this.options.onAck({
           topic: packet.topic,
@@ -155,77 +166,47 @@ export class EdgeAckConnection {
         });
         return;
       }
-      case 'disconnect':
-        this.options.logger.warn(
-          { brokerId: this.options.brokerId, reasonCode: packet.reasonCode },
-          'edge broker disconnected the tracker',
-        );
-        this.socket?.destroy();
-        return;
       default:
         return;
     }
   }
 
-  private onConnack(reasonCode: number, sessionPresent: boolean): void {
-    const socket = this.socket;
-    if (!socket) return;
-    if (reasonCode !== 0) {
-      this.options.logger.error(
-        { brokerId: this.options.brokerId, reasonCode },
-        'edge broker refused the tracker',
-      );
-      socket.destroy();
-      return;
-    }
-    this.attempt = 0;
-    this.connectedFlag = true;
-    this.options.logger.info({ brokerId: this.options.brokerId, sessionPresent }, 'consuming acks');
-    // Subscribing again on a resumed session is harmless and covers a broker that lost it.
-    socket.write(
-      mqttPacket.generate(
-        { cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: this.options.filter, qos: 1 }] },
-        PROTOCOL,
-      ),
-    );
-    const keepaliveMs = (this.options.keepaliveSeconds ?? 30) * 1000;
-    clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => {
-      if (Date.now() - this.lastInbound > keepaliveMs * 1.5) {
-        socket.destroy();
-        return;
-      }
-      socket.write(mqttPacket.generate({ cmd: 'pingreq' }, PROTOCOL));
-    }, keepaliveMs / 2);
-    this.pingTimer.unref();
-  }
-
-  private puback(messageId: number, generation: number): void {
-    // A PUBACK for a message id of an earlier connection would acknowledge something else.
-    if (generation !== this.generation || !this.connectedFlag) return;
-    this.pendingPubacks.push(
-      mqttPacket.generate({ cmd: 'puback', messageId, reasonCode: 0 }, PROTOCOL),
-    );
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushPubacks());
+  private release(link: Link, messageId: number): void {
+    if (link.over) return;
+    link.pubacks.push(messageId);
+    if (!link.flushScheduled) {
+      link.flushScheduled = true;
+      setImmediate(() => this.flush(link));
     }
   }
 
   /** One write for all PUBACKs of a committed batch. */
-  private flushPubacks(): void {
-    this.flushScheduled = false;
-    if (this.pendingPubacks.length === 0) return;
-    const bytes = Buffer.concat(this.pendingPubacks);
-    this.pendingPubacks = [];
-    if (this.socket && !this.socket.destroyed) this.socket.write(bytes);
+  private flush(link: Link): void {
+    link.flushScheduled = false;
+    const session = link.session;
+    // Released before the session was handed over: they wait for it (onConnected flushes).
+    if (!session || link.pubacks.length === 0) return;
+    if (session.open) session.pubackAll(link.pubacks);
+    link.pubacks = [];
   }
 
-  private onClose(generation: number): void {
-    if (generation !== this.generation) return;
-    this.connectedFlag = false;
-    this.pendingPubacks = [];
-    clearInterval(this.pingTimer);
+  private onClose(link: Link, error: MqttClientError | undefined): void {
+    link.over = true;
+    link.pubacks = [];
+    if (this.stopped) return;
+    const { brokerId, logger } = this.options;
+    if (error?.reasonCode !== undefined)
+      logger.warn(
+        { brokerId, reasonCode: error.reasonCode },
+        'edge broker disconnected the tracker',
+      );
+    else if (error?.code === 'ROADCAST_ERR_MQTT_PROTOCOL')
+      logger.warn({ err: error, brokerId }, 'malformed packet from broker');
+    else logger.debug({ err: error, brokerId }, 'edge connection error');
+    this.reconnect();
+  }
+
+  private reconnect(): void {
     if (this.stopped) return;
     const ceiling = Math.min(10_000, 200 * 2 ** this.attempt);
     this.attempt = Math.min(this.attempt + 1, 20);
