@@ -76,6 +76,11 @@ describe('approval gates in the dashboard', { timeout: 300_000 }, () => {
       );
     }
     await screenshot(page, 'wave-awaiting-approval');
+    await page.getByRole('link', { name: '← All campaigns' }).click();
+    const card = page.locator(`article[data-campaign-id="${id}"]`);
+    await card.getByText('Wave 2 awaits approval').waitFor();
+    await card.getByRole('link', { name: 'Gated gateway 4.0' }).click();
+    await page.getByRole('heading', { name: 'Gated gateway 4.0', level: 1 }).waitFor();
     // The wider wave table still fits a 1,280 px window.
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
