@@ -1,3 +1,4 @@
+import { MIN_REACHED_SHARE } from '@roadcast/contracts/delivery-state';
 import { h } from '../dom.js';
 import { percentOf, PROBLEM_STATES } from '../delivery-states.js';
 import type { WaveProgress } from '../api-types.js';
@@ -6,6 +7,11 @@ import { meter } from './meter.js';
 
 const WAVE_STATE_LABELS: Partial<Record<WaveProgress['state'], string>> = {
   awaiting_approval: 'Awaiting approval',
+};
+
+const SILENT_LIMIT = {
+  percent: (1 - MIN_REACHED_SHARE) * 100,
+  label: `judged once at most ${(1 - MIN_REACHED_SHARE) * 100}% is not reached`,
 };
 
 export interface WaveProgressOptions {
@@ -106,6 +112,8 @@ export function waveProgress(
               percent: silent,
               text: `${formatNumber(w.notReached)} (${silent}%)`,
               tone: 'parked',
+              // Over the reached, a wave is judged once no more than this share is silent.
+              ...(overReached ? { marker: SILENT_LIMIT } : {}),
             }),
           ),
           h('td', {}, formatDateTime(w.startedAt)),
