@@ -145,6 +145,7 @@ export {
   isRoadcastError,
   mqttReasonOf,
   type ErrorEntry,
+  type MqttErrorCode,
   type RoadcastErrorClass,
   type RoadcastErrorCode,
   type RoadcastErrorOptions,

@@ -24,7 +24,14 @@ export function httpStatusOf(code: RoadcastErrorCode): number | undefined {
   return entry.status;
 }
 
+/** Every code of the table that has an MQTT 5 reason code. */
+export type MqttErrorCode = {
+  [C in RoadcastErrorCode]: (typeof ERROR_TABLE)[C] extends { reason: number } ? C : never;
+}[RoadcastErrorCode];
+
 /** MQTT 5 reason code of `code`, or undefined where none applies. */
+export function mqttReasonOf(code: MqttErrorCode): number;
+export function mqttReasonOf(code: RoadcastErrorCode): number | undefined;
 export function mqttReasonOf(code: RoadcastErrorCode): number | undefined {
   const entry: ErrorEntry = ERROR_TABLE[code];
   return entry.reason;
