@@ -141,3 +141,17 @@ export {
   type ApiRoleName,
 } from './api-key.js';
 export { PolicyHistory, PolicyReplaceRequest, PolicyVersion } from './router-policy.js';
+export {
+  ERROR_TABLE,
+  RoadcastError,
+  createError,
+  httpStatusOf,
+  isRoadcastError,
+  mqttReasonOf,
+  type ErrorEntry,
+  type MqttErrorCode,
+  type RoadcastErrorClass,
+  type RoadcastErrorCode,
+  type RoadcastErrorOptions,
+  type TemplateArgs,
+} from './roadcast-error.js';

@@ -1,4 +1,4 @@
-import { CampaignError } from '../errors.js';
+import { CampaignNotFound, WaveNotFound, WaveStateRefused } from '../errors.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import { refuseFor } from './campaign-control.js';
 import { approveWave } from './start-campaign.js';
@@ -27,14 +27,8 @@ export async function approveWaitingWave(
     [campaignId, wave],
   );
   const found = rows[0];
-  if (!found) throw new CampaignError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
-  if (found.state === null)
-    throw new CampaignError('ROADCAST_ERR_WAVE_NOT_FOUND', `the campaign has no wave ${wave}`);
-  if (found.state !== 'awaiting_approval') {
-    throw new CampaignError(
-      'ROADCAST_ERR_WAVE_STATE',
-      `wave ${wave} is ${found.state}, not awaiting approval`,
-    );
-  }
+  if (!found) throw new CampaignNotFound();
+  if (found.state === null) throw new WaveNotFound(String(wave));
+  if (found.state !== 'awaiting_approval') throw new WaveStateRefused(String(wave), found.state);
   return refuseFor(deps.pool, campaignId, 'approved');
 }
