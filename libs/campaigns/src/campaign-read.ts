@@ -11,7 +11,13 @@ import type {
   WaveProgress,
 } from '@roadcast/contracts';
 import { ACTIVE_CAMPAIGN_STATUSES, UUID_PATTERN } from '@roadcast/contracts';
-import { CAMPAIGN_COLUMNS, toCampaign, zeroCounts, type CampaignRow } from './campaign-row.js';
+import {
+  CAMPAIGN_COLUMNS,
+  reachCounts,
+  toCampaign,
+  zeroCounts,
+  type CampaignRow,
+} from './campaign-row.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { CampaignNotFound, InvalidCursor } from './errors.js';
 
@@ -113,13 +119,17 @@ export async function getCampaignDetail(
       target: targetSize,
       written: detail.total,
     },
-    waves: (waves ?? []).map((w) => ({
-      ...w,
-      approvedAt: isoOrNull(w.approvedAt),
-      startedAt: isoOrNull(w.startedAt),
-      completedAt: isoOrNull(w.completedAt),
-      counts: byWave.get(w.index) ?? zeroCounts(),
-    })),
+    waves: (waves ?? []).map((w) => {
+      const counts = byWave.get(w.index) ?? zeroCounts();
+      return {
+        ...w,
+        approvedAt: isoOrNull(w.approvedAt),
+        startedAt: isoOrNull(w.startedAt),
+        completedAt: isoOrNull(w.completedAt),
+        counts,
+        ...reachCounts(counts),
+      };
+    }),
   };
 }
 

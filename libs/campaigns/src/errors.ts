@@ -11,6 +11,8 @@ export type CampaignErrorCode = Extract<
   | 'ROADCAST_ERR_INVALID_CURSOR'
   | 'ROADCAST_ERR_INVALID_OPTIONS'
   | 'ROADCAST_ERR_UNKNOWN_WAVE'
+  | 'ROADCAST_ERR_WAVE_NOT_FOUND'
+  | 'ROADCAST_ERR_WAVE_STATE'
 >;
 
 /** Every error the campaign pipeline raises. */
@@ -29,3 +31,5 @@ export const InvalidSchedule = createError('ROADCAST_ERR_INVALID_SCHEDULE', Camp
 export const InvalidCursor = createError('ROADCAST_ERR_INVALID_CURSOR', CampaignError);
 export const InvalidCampaignOptions = createError('ROADCAST_ERR_INVALID_OPTIONS', CampaignError);
 export const UnknownWave = createError('ROADCAST_ERR_UNKNOWN_WAVE', CampaignError);
+export const WaveNotFound = createError('ROADCAST_ERR_WAVE_NOT_FOUND', CampaignError);
+export const WaveStateRefused = createError('ROADCAST_ERR_WAVE_STATE', CampaignError);

@@ -43,6 +43,8 @@ export {
   type ExpiredCampaign,
 } from './lifecycle/end-campaign.js';
 export { awaitApproval, closeWaves, finishWave } from './lifecycle/wave-control.js';
+export { holdForApproval } from './lifecycle/hold-for-approval.js';
+export { approveWaitingWave } from './lifecycle/wave-approval.js';
 export {
   retryCampaign,
   retryDue,

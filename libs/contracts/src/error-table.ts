@@ -52,6 +52,8 @@ export const ERROR_TABLE = {
     message: 'the campaign has %s wave(s); wave %s does not exist',
     status: 422,
   },
+  ROADCAST_ERR_WAVE_NOT_FOUND: { message: 'the campaign has no wave %s', status: 404 },
+  ROADCAST_ERR_WAVE_STATE: { message: 'wave %s is %s, not awaiting approval', status: 409 },
   // Recorded on a delivery, never answered: the vehicle went quiet while in progress.
   ROADCAST_ERR_IN_PROGRESS_TIMEOUT: { message: 'no report for %s s after %s' },
 
