@@ -137,3 +137,4 @@ export {
   type ApiRoleName,
 } from './api-key.js';
 export { PolicyHistory, PolicyReplaceRequest, PolicyVersion } from './router-policy.js';
+export { Region, RegionId, RegionList, RegionUpdateRequest } from './region.js';

@@ -31,3 +31,4 @@ export {
   type PipelineQueues,
 } from './queues.js';
 export { bullConnection } from './connection.js';
+export { PaceBuckets, type Reservation, type TakeResult } from './pace-buckets.js';

@@ -1,0 +1,103 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * A token bucket kept as one number in Redis: the theoretical arrival time (ms, Redis clock)
+ * of the next token, as in the generic cell rate algorithm. Spending runs in one script, so
+ * every replica that shares the key shares the rate; Redis' own clock keeps replicas with
+ * skewed clocks from granting more. `take` spends what is there now (up to `burst` tokens
+ * ahead of the schedule) and says how long until the next tokens; `reserve` books `n` future
+ * tokens at once and says when the first of them falls due.
+ *
+ * KEYS[1] bucket; ARGV: ms per token, burst (tokens), n, mode ('take' | 'reserve').
+ * Returns take: {granted, ms until the next min(n - granted, burst) tokens};
+ *         reserve: {n, ms from now at which the schedule of these tokens starts}.
+ */
+const PACE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local slack = burst * interval
+local result
+if ARGV[4] == 'reserve' then
+  result = { n, math.floor(tat - now) }
+  tat = tat + n * interval
+else
+  local granted = math.floor((now + slack - tat) / interval)
+  if granted < 0 then granted = 0 end
+  if granted > n then granted = n end
+  tat = tat + granted * interval
+  local wait = 0
+  if granted < n then
+    local want = math.min(n - granted, burst)
+    wait = math.ceil(tat + want * interval - slack - now)
+    if wait < 1 then wait = 1 end
+  end
+  result = { granted, wait }
+end
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + slack) + 1000)
+return result
+`;
+
+export interface TakeResult {
+  /** Tokens spent now: send this many. */
+  granted: number;
+  /** When fewer than asked were granted, wait this long before asking again. */
+  waitMs: number;
+}
+
+export interface Reservation {
+  /** When token `i` (from 0) of the reservation falls due, in ms from now. */
+  dueInMs(i: number): number;
+}
+
+/** Token buckets in Redis under `${prefix}:pace:…`, shared by every replica (see PACE_SCRIPT). */
+export class PaceBuckets {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  /** Spends up to `n` tokens of a bucket refilled at `perSecond` holding at most `burst`. */
+  async take(bucket: string, perSecond: number, burst: number, n: number): Promise<TakeResult> {
+    const [granted, waitMs] = await this.run(bucket, perSecond, burst, n, 'take');
+    return { granted, waitMs };
+  }
+
+  /**
+   * Books `n` tokens; the first `burst` of an idle bucket are due at once, then one every
+   * 1/perSecond. Nothing is refused: a larger reservation only reaches further ahead.
+   */
+  async reserve(bucket: string, perSecond: number, burst: number, n: number): Promise<Reservation> {
+    const [, startMs] = await this.run(bucket, perSecond, burst, n, 'reserve');
+    const interval = 1000 / perSecond;
+    return {
+      dueInMs: (i) => Math.max(0, Math.ceil(startMs + (i + 1) * interval - burst * interval)),
+    };
+  }
+
+  private async run(
+    bucket: string,
+    perSecond: number,
+    burst: number,
+    n: number,
+    mode: 'take' | 'reserve',
+  ): Promise<[number, number]> {
+    const reply = (await this.redis.eval(
+      PACE_SCRIPT,
+      1,
+      `${this.prefix}:pace:${bucket}`,
+      String(1000 / perSecond),
+      String(Math.max(1, burst)),
+      String(n),
+      mode,
+    )) as [number, number];
+    return [Number(reply[0]), Number(reply[1])];
+  }
+}

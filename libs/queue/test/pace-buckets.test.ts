@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { uniquePrefix } from '@roadcast/testing';
+import { PaceBuckets } from '../src/pace-buckets.js';
+
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+after(() => redis.quit());
+
+test('take grants the burst at once, then no more than the rate allows, and says how long to wait', async () => {
+  const buckets = new PaceBuckets(redis, uniquePrefix('pace'));
+  const first = await buckets.take('c', 10, 5, 8);
+  assert.equal(first.granted, 5);
+  assert.ok(first.waitMs > 0 && first.waitMs <= 300, `wait ${first.waitMs} ms for 3 tokens at 10/s`);
+  const started = Date.now();
+  let granted = first.granted;
+  while (Date.now() - started < 1_000) {
+    const next = await buckets.take('c', 10, 5, 100);
+    granted += next.granted;
+    assert.ok(next.granted > 0 || next.waitMs >= 1);
+    await new Promise((resolve) => setTimeout(resolve, next.granted > 0 ? 0 : next.waitMs));
+  }
+  const elapsed = Date.now() - started;
+  // Burst plus what refilled: never more, whatever the scheduling.
+  assert.ok(granted <= 5 + Math.ceil((elapsed / 1000) * 10) + 1, `${granted} in ${elapsed} ms`);
+  assert.ok(granted >= 10, `${granted} in ${elapsed} ms: the bucket refills`);
+});
+
+test('two holders of one bucket share the rate; reservations never overlap', async () => {
+  const prefix = uniquePrefix('pace');
+  const other = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const a = new PaceBuckets(redis, prefix);
+    const b = new PaceBuckets(other, prefix);
+    const ra = await a.reserve('broker-1', 100, 10, 50);
+    const rb = await b.reserve('broker-1', 100, 10, 50);
+    // An idle bucket lets the burst go at once; then one token every 10 ms.
+    assert.equal(ra.dueInMs(0), 0);
+    assert.equal(ra.dueInMs(9), 0);
+    assert.ok(Math.abs(ra.dueInMs(49) - 400) <= 20, `last of a: ${ra.dueInMs(49)}`);
+    // b booked after a: its first token follows a's last.
+    assert.ok(rb.dueInMs(0) >= ra.dueInMs(49), `${rb.dueInMs(0)} after ${ra.dueInMs(49)}`);
+    assert.ok(Math.abs(rb.dueInMs(49) - 900) <= 30, `last of b: ${rb.dueInMs(49)}`);
+    // A take on the same bucket finds nothing left before the reservations are spent.
+    const taken = await a.take('broker-1', 100, 10, 1);
+    assert.equal(taken.granted, 0);
+    assert.ok(taken.waitMs >= 800, `take waits behind the reservations: ${taken.waitMs}`);
+    // Another bucket is independent.
+    assert.equal((await a.take('broker-2', 100, 10, 10)).granted, 10);
+  } finally {
+    await other.quit();
+  }
+});
