@@ -6,6 +6,7 @@ import { createDb, type Db } from '@roadcast/db';
 import {
   bullConnection,
   createPipelineQueues,
+  PaceBuckets,
   redisKeys,
   type PipelineQueues,
 } from '@roadcast/queue';
@@ -21,6 +22,7 @@ import { BrokerLinks } from './broker-links.js';
 import { BrokerResolver } from './broker-resolver.js';
 import { createBridgeMetrics } from './bridge-metrics.js';
 import type { BridgeContext } from './bridge-context.js';
+import { CampaignPacing } from './campaign-pacing.js';
 import { CampaignStatusCache } from './campaign-status-cache.js';
 import { NoticePublisher } from './notice-publisher.js';
 import { ProgressEvents } from './progress-events.js';
@@ -139,6 +141,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     pool: db.pool,
     publisher,
     statusCache: new CampaignStatusCache(db.pool, options.statusCacheMs),
+    pacing: new CampaignPacing({
+      pool: db.pool,
+      buckets: new PaceBuckets(redis, options.prefix),
+      queues,
+      cacheMs: options.statusCacheMs,
+    }),
     pipeline,
     progress: new ProgressEvents({ pool: db.pool, redis, prefix: options.prefix, logger }),
     logger,

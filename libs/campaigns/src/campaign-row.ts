@@ -5,6 +5,7 @@ import {
   type DeliveryCounts,
 } from '@roadcast/contracts';
 import { OPTION_COLUMNS, toSettings, type OptionColumns } from './campaign-options.js';
+import { allowedPerMinute } from './pacing/rate-ramp.js';
 
 /** Columns every campaign read selects, aliased to camelCase. */
 export const CAMPAIGN_COLUMNS = `
@@ -13,7 +14,8 @@ export const CAMPAIGN_COLUMNS = `
   c.priority, c.status, c.target, c.start_at AS "startAt", c.expires_at AS "expiresAt",
   c.current_wave AS "currentWave", c.paused_reason AS "pausedReason",
   c.ended_reason AS "endedReason", c.created_by AS "createdBy",
-  c.created_at AS "createdAt", c.completed_at AS "completedAt", ${OPTION_COLUMNS}`;
+  c.created_at AS "createdAt", c.completed_at AS "completedAt", ${OPTION_COLUMNS},
+  (SELECT min(w.started_at) FROM campaign_waves w WHERE w.campaign_id = c.id) AS "rampFrom"`;
 
 export interface CampaignRow extends OptionColumns {
   id: string;
@@ -34,6 +36,8 @@ export interface CampaignRow extends OptionColumns {
   createdBy: string;
   createdAt: Date;
   completedAt: Date | null;
+  /** When the first wave started: where a time ramp counts its steps from. */
+  rampFrom: Date | null;
 }
 
 export function zeroCounts(): DeliveryCounts {
@@ -69,5 +73,6 @@ export function toCampaign(row: CampaignRow, counts: DeliveryCounts): Campaign {
     completedAt: row.completedAt ? row.completedAt.toISOString() : null,
     total: sumCounts(counts),
     counts,
+    allowedPerMinute: allowedPerMinute(row, { startedAt: row.rampFrom, installed: counts.installed }),
   };
 }

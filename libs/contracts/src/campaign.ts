@@ -157,6 +157,12 @@ export const Campaign = Type.Object(
     completedAt: Type.Union([IsoTime(), Type.Null()]),
     total: Type.Integer({ minimum: 0, description: 'Deliveries materialized for the target' }),
     counts: DeliveryCounts,
+    allowedPerMinute: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description:
+          'First notices per minute the campaign may send now (options.rate with its ramp); null: unlimited',
+      }),
+    ),
   },
   {},
 );
