@@ -92,7 +92,11 @@ export class CampaignPacing {
         verdicts.set(region, opensAt);
       }
       if (opensAt === null) split.now.push(d);
-      else split.held.set(opensAt, [...(split.held.get(opensAt) ?? []), d]);
+      else {
+        const waiting = split.held.get(opensAt);
+        if (waiting) waiting.push(d);
+        else split.held.set(opensAt, [d]);
+      }
     }
     return split;
   }

@@ -18,7 +18,11 @@ export async function processRepublish(job: Job, ctx: BridgeContext): Promise<{ 
     await loadDeliveries(ctx.pool, data.deliveryIds, UNACKNOWLEDGED_DELIVERY_STATES)
   ).filter((d) => d.campaignStatus === 'running' && d.expiresAt.getTime() > now);
   const byCampaign = new Map<string, DeliveryToPublish[]>();
-  for (const d of due) byCampaign.set(d.campaignId, [...(byCampaign.get(d.campaignId) ?? []), d]);
+  for (const d of due) {
+    const ofCampaign = byCampaign.get(d.campaignId);
+    if (ofCampaign) ofCampaign.push(d);
+    else byCampaign.set(d.campaignId, [d]);
+  }
   const deliveries: DeliveryToPublish[] = [];
   for (const [campaignId, ofCampaign] of byCampaign) {
     const windows = await ctx.pacing.splitByWindow(campaignId, ofCampaign);
