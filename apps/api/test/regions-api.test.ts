@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startApiFixture, type ApiFixture } from './api-fixture.js';
+
+let f: ApiFixture;
+
+before(async () => {
+  f = await startApiFixture('api-regions');
+});
+
+after(async () => {
+  await f.close();
+});
+
+test('an admin sets a region’s time zone; the change is listed and audited', async () => {
+  const put = await f.call(f.keys.admin, {
+    method: 'PUT',
+    url: '/v1/regions/eu-central',
+    payload: { timeZone: 'Europe/Berlin' },
+    headers: { 'x-request-id': 'req-region-0001' },
+  });
+  assert.equal(put.statusCode, 200, put.body);
+  assert.equal(put.json().timeZone, 'Europe/Berlin');
+  const again = await f.call(f.keys.admin, {
+    method: 'PUT',
+    url: '/v1/regions/eu-central',
+    payload: { timeZone: 'Europe/Lisbon' },
+  });
+  assert.equal(again.json().timeZone, 'Europe/Lisbon');
+
+  const list = await f.call(f.keys.viewer, { method: 'GET', url: '/v1/regions' });
+  assert.equal(list.statusCode, 200);
+  assert.deepEqual(
+    (list.json().items as Array<{ id: string; timeZone: string }>).map((r) => [r.id, r.timeZone]),
+    [['eu-central', 'Europe/Lisbon']],
+  );
+  const { rows } = await f.app.deps.db.pool.query(
+    'SELECT action, target_type, target_id, details FROM audit_log WHERE request_id = $1',
+    ['req-region-0001'],
+  );
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].action, 'region.update');
+  assert.equal(rows[0].target_type, 'region');
+  assert.equal(rows[0].target_id, 'eu-central');
+});
+
+test('an unknown time zone, a malformed id or body, or a lesser role is refused with a coded error', async () => {
+  const unknown = await f.call(f.keys.admin, {
+    method: 'PUT',
+    url: '/v1/regions/eu-central',
+    payload: { timeZone: 'Europe/Atlantis' },
+  });
+  assert.equal(unknown.statusCode, 400);
+  assert.equal(unknown.json().code, 'ROADCAST_ERR_INVALID_TIME_ZONE');
+  const extra = await f.call(f.keys.admin, {
+    method: 'PUT',
+    url: '/v1/regions/eu-central',
+    payload: { timeZone: 'UTC', offset: 2 },
+  });
+  assert.equal(extra.statusCode, 400);
+  assert.equal(extra.json().code, 'ROADCAST_ERR_VALIDATION');
+  const badId = await f.call(f.keys.admin, {
+    method: 'PUT',
+    url: '/v1/regions/has%20space',
+    payload: { timeZone: 'UTC' },
+  });
+  assert.equal(badId.statusCode, 400);
+  const operator = await f.call(f.keys.operator, {
+    method: 'PUT',
+    url: '/v1/regions/eu-central',
+    payload: { timeZone: 'UTC' },
+  });
+  assert.equal(operator.statusCode, 403);
+});
+
+test('the regions routes are in the OpenAPI document', async () => {
+  const doc = (await f.call(undefined, { method: 'GET', url: '/docs/json' })).json() as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  assert.ok(doc.paths['/v1/regions']?.get);
+  assert.ok(doc.paths['/v1/regions/{id}']?.put);
+});
