@@ -105,7 +105,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return (ms) => histogram.observe(ms / 1000);
     },
   });
-  const metrics = createBridgeMetrics(options.registry, () => links, () => queues);
+  const metrics = createBridgeMetrics(
+    options.registry,
+    () => links,
+    () => queues,
+  );
   const presence = new PresenceStore({ redis, prefix: options.prefix });
   const sticky = new StickyAssignments({
     db,

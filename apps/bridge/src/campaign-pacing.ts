@@ -7,7 +7,8 @@ import {
   type RateColumns,
   type WindowSpec,
 } from '@roadcast/campaigns';
-import { JOBS, jobPriority, NOTICE_JOB_RETRY, PaceBuckets, type PipelineQueues } from '@roadcast/queue';
+import type { JOBS, PaceBuckets } from '@roadcast/queue';
+import { jobPriority, NOTICE_JOB_RETRY, type PipelineQueues } from '@roadcast/queue';
 
 /** What pacing needs to know of a campaign, read at most once per cache period. */
 interface CampaignPace extends RateColumns {
@@ -108,13 +109,18 @@ export class CampaignPacing {
    */
   async hold(
     held: ReadonlyMap<number, ReadonlyArray<{ id: number; priority: number }>>,
-    job: (deliveryIds: number[]) => { name: typeof JOBS.fanout | typeof JOBS.republish; data: object },
+    job: (deliveryIds: number[]) => {
+      name: typeof JOBS.fanout | typeof JOBS.republish;
+      data: object;
+    },
   ): Promise<number> {
     let count = 0;
     for (const [opensAt, deliveries] of held) {
       const ids = deliveries.map((d) => d.id);
       const { name, data } = job(ids);
-      const digest = createHash('sha1').update(`${name} ${ids.join(',')}`).digest('hex');
+      const digest = createHash('sha1')
+        .update(`${name} ${ids.join(',')}`)
+        .digest('hex');
       await this.options.queues.notices.add(name, data as never, {
         ...NOTICE_JOB_RETRY,
         priority: jobPriority(deliveries[0]!.priority),

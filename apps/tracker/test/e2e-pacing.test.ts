@@ -174,7 +174,10 @@ describe('pacing', { concurrency: true }, () => {
     ];
     const campaignId = await createCampaign(
       e2e,
-      campaignRequest([...held, ...now], { rollout: oneWave, options: { maintenanceWindows: windows } }),
+      campaignRequest([...held, ...now], {
+        rollout: oneWave,
+        options: { maintenanceWindows: windows },
+      }),
     );
     const states = async () => {
       const { rows } = await e2e.db.query<{ vehicle_id: string; state: string }>(

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Counter, Registry } from 'prom-client';
+import type { Counter } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createDb, type Db } from '@roadcast/db';
 import { createLogger } from '@roadcast/observability';
 import {
@@ -94,14 +95,21 @@ test('a storm on one broker is spread at its pace across trackers, nothing dropp
 
     const queued = await queuedResends(queue);
     const ids = queued.map((q) => q.id).sort((a, b) => a - b);
-    const expected = [...storm('edge-a', 1, 300), ...storm('edge-a', 1001, 300), ...storm('edge-b', 2001, 50)]
+    const expected = [
+      ...storm('edge-a', 1, 300),
+      ...storm('edge-a', 1001, 300),
+      ...storm('edge-b', 2001, 50),
+    ]
       .map((d) => d.id)
       .sort((a, b) => a - b);
     assert.deepEqual(ids, expected, 'every re-send queued exactly once');
 
     const onA = queued.filter((q) => q.id < 2000);
     const onB = queued.filter((q) => q.id > 2000);
-    assert.ok(onB.every((q) => q.delayMs === 0), 'the quiet broker is not held back by the storm');
+    assert.ok(
+      onB.every((q) => q.delayMs === 0),
+      'the quiet broker is not held back by the storm',
+    );
     // 600 re-sends at 100/s after a burst of 100: about five seconds, never faster.
     for (const horizon of [0, 1_000, 2_000, 3_000, 4_000]) {
       const by = onA.filter((q) => q.delayMs <= horizon).length;

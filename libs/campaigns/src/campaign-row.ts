@@ -73,6 +73,9 @@ export function toCampaign(row: CampaignRow, counts: DeliveryCounts): Campaign {
     completedAt: row.completedAt ? row.completedAt.toISOString() : null,
     total: sumCounts(counts),
     counts,
-    allowedPerMinute: allowedPerMinute(row, { startedAt: row.rampFrom, installed: counts.installed }),
+    allowedPerMinute: allowedPerMinute(row, {
+      startedAt: row.rampFrom,
+      installed: counts.installed,
+    }),
   };
 }

@@ -40,7 +40,9 @@ test('a success ramp steps with installed deliveries', () => {
 });
 
 // 2026-01-05 is a Monday.
-const weekdayNights: WindowSpec[] = [{ days: [1, 2, 3, 4, 5], startMinute: 22 * 60, endMinute: 5 * 60 }];
+const weekdayNights: WindowSpec[] = [
+  { days: [1, 2, 3, 4, 5], startMinute: 22 * 60, endMinute: 5 * 60 },
+];
 
 test('no windows means always open', () => {
   assert.deepEqual(windowVerdict([], 'UTC', new Date()), { open: true });

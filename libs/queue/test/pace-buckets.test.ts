@@ -11,7 +11,10 @@ test('take grants the burst at once, then no more than the rate allows, and says
   const buckets = new PaceBuckets(redis, uniquePrefix('pace'));
   const first = await buckets.take('c', 10, 5, 8);
   assert.equal(first.granted, 5);
-  assert.ok(first.waitMs > 0 && first.waitMs <= 300, `wait ${first.waitMs} ms for 3 tokens at 10/s`);
+  assert.ok(
+    first.waitMs > 0 && first.waitMs <= 300,
+    `wait ${first.waitMs} ms for 3 tokens at 10/s`,
+  );
   const started = Date.now();
   let granted = first.granted;
   while (Date.now() - started < 1_000) {

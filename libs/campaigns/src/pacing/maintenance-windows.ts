@@ -84,8 +84,7 @@ export function windowVerdict(
   if (windows.length === 0) return { open: true };
   const spans = intervals(windows);
   const local = localMinuteOfWeek(now, timeZone);
-  const inside = (m: number) =>
-    spans.some(([start, end]) => mod(m - start, WEEK) < end - start);
+  const inside = (m: number) => spans.some(([start, end]) => mod(m - start, WEEK) < end - start);
   if (inside(local)) return { open: true };
   let ahead = WEEK;
   let target = local;
@@ -98,7 +97,8 @@ export function windowVerdict(
   }
   const minuteStart = now.getTime() - (now.getTime() % MINUTE_MS);
   let opensAt = minuteStart + ahead * MINUTE_MS;
-  const drift = mod(target - localMinuteOfWeek(new Date(opensAt), timeZone) + WEEK / 2, WEEK) - WEEK / 2;
+  const drift =
+    mod(target - localMinuteOfWeek(new Date(opensAt), timeZone) + WEEK / 2, WEEK) - WEEK / 2;
   opensAt += drift * MINUTE_MS;
   if (opensAt <= now.getTime()) opensAt = minuteStart + MINUTE_MS;
   return { open: false, opensAt: new Date(opensAt) };
