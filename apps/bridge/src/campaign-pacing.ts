@@ -10,6 +10,9 @@ import {
 import type { JOBS, PaceBuckets } from '@roadcast/queue';
 import { jobPriority, NOTICE_JOB_RETRY, type PipelineQueues } from '@roadcast/queue';
 
+/** Seconds of a campaign's rate its bucket holds: what may go at once after a lull. */
+const BURST_SECONDS = 2;
+
 /** What pacing needs to know of a campaign, read at most once per cache period. */
 interface CampaignPace extends RateColumns {
   startedAt: Date | null;
@@ -56,14 +59,21 @@ export class CampaignPacing {
   }
 
   /**
-   * Spends up to `n` of the campaign's tokens (one second's worth may go at once). Returns
-   * how many may be sent now and, when fewer than asked, how long until more are due.
+   * Spends up to `n` of the campaign's tokens. The bucket holds two seconds' worth (at least
+   * two tokens) and a waiting job wakes when one second's worth has come, so a job that wakes
+   * late, behind other work, still finds every token it was owed. Returns how many may be
+   * sent now and, when fewer than asked, how long until more are due.
    */
   async take(campaignId: string, n: number): Promise<{ granted: number; waitMs: number }> {
     const perMinute = await this.allowedPerMinute(campaignId);
     if (perMinute === null || n === 0) return { granted: n, waitMs: 0 };
     const perSecond = perMinute / 60;
-    return this.options.buckets.take(`campaign:${campaignId}`, perSecond, Math.ceil(perSecond), n);
+    return this.options.buckets.take(
+      `campaign:${campaignId}`,
+      perSecond,
+      Math.max(2, Math.ceil(BURST_SECONDS * perSecond)),
+      n,
+    );
   }
 
   /** Splits deliveries of one campaign by whether their region's window is open now. */

@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
  * tokens at once and says when the first of them falls due.
  *
  * KEYS[1] bucket; ARGV: ms per token, burst (tokens), n, mode ('take' | 'reserve').
- * Returns take: {granted, ms until the next min(n - granted, burst) tokens};
+ * Returns take: {granted, ms until the next min(n - granted, burst / 2) tokens: waking when
+ *               half the bucket has refilled, a waiter that wakes late loses no tokens};
  *         reserve: {n, ms from now at which the schedule of these tokens starts}.
  */
 const PACE_SCRIPT = `
@@ -32,7 +33,7 @@ else
   tat = tat + granted * interval
   local wait = 0
   if granted < n then
-    local want = math.min(n - granted, burst)
+    local want = math.min(n - granted, math.max(1, math.floor(burst / 2)))
     wait = math.ceil(tat + want * interval - slack - now)
     if wait < 1 then wait = 1 end
   end
