@@ -9,7 +9,8 @@ import { settleReport } from '../settle-report.js';
  * Sends unacknowledged notices again, with their original notice ids, to wherever each
  * vehicle is now. Deliveries of campaigns that are not running, or already acknowledged,
  * are left alone; those outside their region's maintenance window wait for it in a delayed
- * job (docs/decisions/0348).
+ * job (docs/decisions/0348), and first notices of a rate-limited campaign go only as its
+ * rate allows (docs/decisions/0347).
  */
 export async function processRepublish(job: Job, ctx: BridgeContext): Promise<{ sent: number }> {
   const data = parseJobData(RepublishJob, job.data, job.name);
@@ -26,7 +27,13 @@ export async function processRepublish(job: Job, ctx: BridgeContext): Promise<{ 
   const deliveries: DeliveryToPublish[] = [];
   for (const [campaignId, ofCampaign] of byCampaign) {
     const windows = await ctx.pacing.splitByWindow(campaignId, ofCampaign);
-    deliveries.push(...windows.now);
+    // A pending delivery has not been told yet: this is its first notice, which spends the
+    // campaign's rate (0347). What the rate does not allow now is left to the campaign's
+    // fan-out jobs, which hold it until its tokens come.
+    const first = windows.now.filter((d) => d.state === 'pending');
+    const { granted } = await ctx.pacing.take(campaignId, first.length);
+    const later = new Set(first.slice(granted).map((d) => d.id));
+    deliveries.push(...windows.now.filter((d) => !later.has(d.id)));
     await ctx.pacing.hold(windows.held, (deliveryIds) => ({
       name: JOBS.republish,
       data: { ...data, deliveryIds },
