@@ -13,6 +13,9 @@ import { jobPriority, NOTICE_JOB_RETRY, type PipelineQueues } from '@roadcast/qu
 /** Seconds of a campaign's rate its bucket holds: what may go at once after a lull. */
 const BURST_SECONDS = 2;
 
+/** How long past its expected end a fan-out job's turn lasts if it is not renewed. */
+const TURN_SLACK_MS = 10_000;
+
 /** What pacing needs to know of a campaign, read at most once per cache period. */
 interface CampaignPace extends RateColumns {
   startedAt: Date | null;
@@ -74,6 +77,22 @@ export class CampaignPacing {
       Math.max(2, Math.ceil(BURST_SECONDS * perSecond)),
       n,
     );
+  }
+
+  /**
+   * One fan-out job at a time spends a campaign's tokens: the others would only wake to find
+   * the bucket empty. Takes (or renews) the campaign's turn for `holder`, expected to last as
+   * long as `remaining` deliveries take at `perMinute`; when another job has it, says how long
+   * until that job expects to be done. A holder that vanishes loses its turn a little later.
+   */
+  async lease(campaignId: string, holder: string, remaining: number, perMinute: number) {
+    const expectMs = (remaining / Math.max(perMinute, 1)) * 60_000;
+    return this.options.buckets.lease(`campaign:${campaignId}`, holder, expectMs, TURN_SLACK_MS);
+  }
+
+  /** Gives the campaign's turn up, if `holder` has it. */
+  async release(campaignId: string, holder: string): Promise<void> {
+    await this.options.buckets.release(`campaign:${campaignId}`, holder);
   }
 
   /** Splits deliveries of one campaign by whether their region's window is open now. */

@@ -18,7 +18,10 @@ import {
 let e2e: E2e;
 
 before(async () => {
-  e2e = await startE2e('e2e-pacing');
+  // Small fan-out jobs: a campaign's jobs take turns spending its rate.
+  e2e = await startE2e('e2e-pacing', {
+    env: { api: { FANOUT_BATCH_SIZE: '16' }, tracker: { FANOUT_BATCH_SIZE: '16' } },
+  });
 });
 
 after(async () => {

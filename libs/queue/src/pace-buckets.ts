@@ -43,6 +43,45 @@ redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + slack) + 1
 return result
 `;
 
+/**
+ * One holder at a time per lease: KEYS[1] lease ('holder|until', until in ms, Redis clock);
+ * ARGV: holder, ms the holder expects to keep it, ms past that before it lapses by itself.
+ * Returns {1, 0} when the caller holds it (now or already), else {0, ms until the holder
+ * expects to be done}.
+ */
+const LEASE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local current = redis.call('GET', KEYS[1])
+if current then
+  local sep = string.find(current, '|', 1, true)
+  local holder = string.sub(current, 1, sep - 1)
+  if holder ~= ARGV[1] then
+    local untilMs = tonumber(string.sub(current, sep + 1))
+    local left = math.floor(untilMs - now)
+    if left < 1 then left = 1 end
+    return { 0, left }
+  end
+end
+local expect = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. tostring(now + expect), 'PX', math.ceil(expect + tonumber(ARGV[3])))
+return { 1, 0 }
+`;
+
+const RELEASE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '|' then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+export interface LeaseResult {
+  held: boolean;
+  /** When not held: how long until the holder expects to be done. */
+  retryInMs: number;
+}
+
 export interface TakeResult {
   /** Tokens spent now: send this many. */
   granted: number;
@@ -81,6 +120,32 @@ export class PaceBuckets {
     return {
       dueInMs: (i) => Math.max(0, Math.ceil(startMs + (i + 1) * interval - burst * interval)),
     };
+  }
+
+  /**
+   * Takes (or renews) the lease `name` for `holder`, expected to last `expectMs`; a holder
+   * that vanishes loses it `graceMs` after that.
+   */
+  async lease(
+    name: string,
+    holder: string,
+    expectMs: number,
+    graceMs: number,
+  ): Promise<LeaseResult> {
+    const reply = (await this.redis.eval(
+      LEASE_SCRIPT,
+      1,
+      `${this.prefix}:pace:lease:${name}`,
+      holder,
+      String(Math.max(1, Math.ceil(expectMs))),
+      String(Math.max(1, Math.ceil(graceMs))),
+    )) as [number, number];
+    return { held: Number(reply[0]) === 1, retryInMs: Number(reply[1]) };
+  }
+
+  /** Gives the lease up if `holder` has it. */
+  async release(name: string, holder: string): Promise<void> {
+    await this.redis.eval(RELEASE_SCRIPT, 1, `${this.prefix}:pace:lease:${name}`, holder);
   }
 
   private async run(

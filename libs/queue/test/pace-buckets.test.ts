@@ -62,3 +62,20 @@ test('two holders of one bucket share the rate; reservations never overlap', asy
     await other.quit();
   }
 });
+
+test('a lease has one holder at a time; others learn when it expects to be done', async () => {
+  const buckets = new PaceBuckets(redis, uniquePrefix('pace'));
+  assert.deepEqual(await buckets.lease('c', 'job-1', 3_000, 1_000), { held: true, retryInMs: 0 });
+  const other = await buckets.lease('c', 'job-2', 3_000, 1_000);
+  assert.equal(other.held, false);
+  assert.ok(other.retryInMs > 2_000 && other.retryInMs <= 3_000, `retry in ${other.retryInMs}`);
+  // The holder renews it; a release by someone else changes nothing.
+  assert.equal((await buckets.lease('c', 'job-1', 500, 1_000)).held, true);
+  await buckets.release('c', 'job-2');
+  assert.equal((await buckets.lease('c', 'job-2', 500, 1_000)).held, false);
+  await buckets.release('c', 'job-1');
+  assert.equal((await buckets.lease('c', 'job-2', 500, 1_000)).held, true);
+  // A holder that vanishes loses it once its expected time and the grace have passed.
+  await new Promise((resolve) => setTimeout(resolve, 1_600));
+  assert.equal((await buckets.lease('c', 'job-3', 500, 1_000)).held, true);
+});
