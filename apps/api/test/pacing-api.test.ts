@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startApiFixture, type ApiFixture } from './api-fixture.js';
+import { startApiFixture, validUpdate, vehicles, type ApiFixture } from './api-fixture.js';
 
 let f: ApiFixture;
 
 before(async () => {
-  f = await startApiFixture('api-regions');
+  f = await startApiFixture('api-pacing');
 });
 
 after(async () => {
@@ -79,4 +79,54 @@ test('the regions routes are in the OpenAPI document', async () => {
   };
   assert.ok(doc.paths['/v1/regions']?.get);
   assert.ok(doc.paths['/v1/regions/{id}']?.put);
+});
+
+test('a campaign answers with the rate its ramp allows now; without a rate, null', async () => {
+  const fleet = vehicles(3, 'paced', 900);
+  await f.call(f.keys.operator, {
+    method: 'POST',
+    url: '/v1/vehicles',
+    payload: { vehicles: fleet },
+  });
+  const create = async (options: object) => {
+    const res = await f.call(f.keys.operator, {
+      method: 'POST',
+      url: '/v1/campaigns',
+      payload: {
+        name: 'paced',
+        update: validUpdate,
+        target: { vehicleIds: fleet.map((v) => v.id) },
+        options,
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    return (res.json() as { id: string }).id;
+  };
+  const ramped = await create({
+    rate: { maxPerMinute: 1_000, ramp: { initialPerMinute: 50, factor: 2, stepSuccesses: 10 } },
+  });
+  const flat = await create({ rate: { maxPerMinute: 300 } });
+  const free = await create({});
+  const detail = async (id: string) =>
+    (await f.call(f.keys.viewer, { method: 'GET', url: `/v1/campaigns/${id}` })).json() as {
+      allowedPerMinute: number | null;
+    };
+  assert.equal((await detail(ramped)).allowedPerMinute, 50);
+  assert.equal((await detail(flat)).allowedPerMinute, 300);
+  assert.equal((await detail(free)).allowedPerMinute, null);
+  // Twenty installs are two steps of the ramp: 50 → 100 → 200.
+  await f.app.deps.db.pool.query(
+    `INSERT INTO campaign_counters (campaign_id, wave, state, count) VALUES ($1, 0, 'installed', 20)
+     ON CONFLICT (campaign_id, wave, state) DO UPDATE SET count = campaign_counters.count + 20`,
+    [ramped],
+  );
+  // Campaign answers may be a moment old (the API's status cache).
+  const deadline = Date.now() + 10_000;
+  while ((await detail(ramped)).allowedPerMinute !== 200 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal((await detail(ramped)).allowedPerMinute, 200);
+  const list = (await f.call(f.keys.viewer, { method: 'GET', url: '/v1/campaigns' })).json() as {
+    items: Array<{ id: string; allowedPerMinute: number | null }>;
+  };
+  assert.equal(list.items.find((c) => c.id === flat)?.allowedPerMinute, 300);
 });
