@@ -16,6 +16,10 @@ const BURST_SECONDS = 2;
 /** How long past its expected end a fan-out job's turn lasts if it is not renewed. */
 const TURN_SLACK_MS = 10_000;
 
+/** Longest wait for another job's turn, while a ramp may end it early, and otherwise. */
+const RAMPING_TURN_WAIT_MS = 5_000;
+const TURN_WAIT_MS = 60_000;
+
 /** What pacing needs to know of a campaign, read at most once per cache period. */
 interface CampaignPace extends RateColumns {
   startedAt: Date | null;
@@ -83,11 +87,31 @@ export class CampaignPacing {
    * One fan-out job at a time spends a campaign's tokens: the others would only wake to find
    * the bucket empty. Takes (or renews) the campaign's turn for `holder`, expected to last as
    * long as `remaining` deliveries take at `perMinute`; when another job has it, says how long
-   * until that job expects to be done. A holder that vanishes loses its turn a little later.
+   * to wait before asking again: until that job expects to be done, but while a ramp may
+   * speed it up (and end its turn early), no more than a few seconds. A holder that vanishes
+   * loses its turn a little after its expected end.
    */
-  async lease(campaignId: string, holder: string, remaining: number, perMinute: number) {
+  async lease(
+    campaignId: string,
+    holder: string,
+    remaining: number,
+    perMinute: number,
+  ): Promise<{ held: boolean; retryInMs: number }> {
     const expectMs = (remaining / Math.max(perMinute, 1)) * 60_000;
-    return this.options.buckets.lease(`campaign:${campaignId}`, holder, expectMs, TURN_SLACK_MS);
+    const turn = await this.options.buckets.lease(
+      `campaign:${campaignId}`,
+      holder,
+      expectMs,
+      TURN_SLACK_MS,
+    );
+    if (turn.held) return turn;
+    const pace = await this.campaign(campaignId);
+    const ramping = pace?.rampFactor != null && allowedPerMinute(pace, pace) !== pace.ratePerMinute;
+    const cap = ramping ? RAMPING_TURN_WAIT_MS : TURN_WAIT_MS;
+    return {
+      held: false,
+      retryInMs: Math.min(turn.retryInMs, cap) + Math.floor(Math.random() * 250),
+    };
   }
 
   /** Gives the campaign's turn up, if `holder` has it. */

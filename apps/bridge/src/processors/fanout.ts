@@ -13,9 +13,6 @@ export interface FanoutResult {
   waiting?: number;
 }
 
-/** A job waiting for another job's turn looks again at least this often. */
-const MAX_TURN_WAIT_MS = 5_000;
-
 /**
  * Publishes the update notice for a batch of pending deliveries. A paused, cancelled or
  * finished campaign publishes nothing (the deliveries stay pending for a resume). When some
@@ -47,10 +44,7 @@ export async function processFanout(
   let restInMs = 0;
   if (perMinute !== null) {
     const turn = await ctx.pacing.lease(campaignId, holder, ids.length, perMinute);
-    if (!turn.held) {
-      const wait = Math.min(turn.retryInMs, MAX_TURN_WAIT_MS) + Math.floor(Math.random() * 250);
-      return later(job, ctx, token, ids, wait);
-    }
+    if (!turn.held) return later(job, ctx, token, ids, turn.retryInMs);
     const { granted, waitMs } = await ctx.pacing.take(campaignId, ids.length);
     rest = ids.slice(granted);
     ids = ids.slice(0, granted);
