@@ -15,6 +15,7 @@ import securityHeadersPlugin from './plugins/security-headers.js';
 import apiKeyRoutes from './routes/api-keys.js';
 import campaignRoutes from './routes/campaigns.js';
 import edgePoolRoutes from './routes/edge-pools.js';
+import regionRoutes from './routes/regions.js';
 import eventRoutes from './routes/events.js';
 import routerPolicyRoutes from './routes/router-policy.js';
 import signingKeyRoutes from './routes/signing-keys.js';
@@ -79,6 +80,7 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
   await app.register(waveApprovalRoutes);
   await app.register(vehicleRoutes, { bulkBodyLimitBytes: options.bulkBodyLimitBytes });
   await app.register(edgePoolRoutes);
+  await app.register(regionRoutes);
   await app.register(routerPolicyRoutes);
   await app.register(apiKeyRoutes);
   await app.register(signingKeyRoutes);

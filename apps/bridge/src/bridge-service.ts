@@ -6,6 +6,7 @@ import { createDb, type Db } from '@roadcast/db';
 import {
   bullConnection,
   createPipelineQueues,
+  PaceBuckets,
   redisKeys,
   type PipelineQueues,
 } from '@roadcast/queue';
@@ -21,6 +22,7 @@ import { BrokerLinks } from './broker-links.js';
 import { BrokerResolver } from './broker-resolver.js';
 import { createBridgeMetrics } from './bridge-metrics.js';
 import type { BridgeContext } from './bridge-context.js';
+import { CampaignPacing } from './campaign-pacing.js';
 import { CampaignStatusCache } from './campaign-status-cache.js';
 import { NoticePublisher } from './notice-publisher.js';
 import { ProgressEvents } from './progress-events.js';
@@ -103,7 +105,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return (ms) => histogram.observe(ms / 1000);
     },
   });
-  const metrics = createBridgeMetrics(options.registry, () => links, () => queues);
+  const metrics = createBridgeMetrics(
+    options.registry,
+    () => links,
+    () => queues,
+  );
   const presence = new PresenceStore({ redis, prefix: options.prefix });
   const sticky = new StickyAssignments({
     db,
@@ -140,6 +146,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     pool: db.pool,
     publisher,
     statusCache: new CampaignStatusCache(db.pool, options.statusCacheMs),
+    pacing: new CampaignPacing({
+      pool: db.pool,
+      buckets: new PaceBuckets(redis, options.prefix),
+      queues,
+      cacheMs: options.statusCacheMs,
+    }),
     pipeline,
     progress,
     logger,

@@ -15,22 +15,24 @@ export interface WorkerOptions {
   retryMaxMs: number;
 }
 
-const noticeProcessors: Record<string, (job: Job, ctx: BridgeContext) => Promise<unknown>> = {
+type Processor = (job: Job, ctx: BridgeContext, token?: string) => Promise<unknown>;
+
+const noticeProcessors: Record<string, Processor> = {
   [JOBS.fanout]: processFanout,
   [JOBS.republish]: processRepublish,
   [JOBS.cancelNotices]: processCancelNotices,
 };
 
-const campaignProcessors: Record<string, (job: Job, ctx: BridgeContext) => Promise<unknown>> = {
+const campaignProcessors: Record<string, Processor> = {
   [JOBS.startCampaign]: processStartCampaign,
   [JOBS.materializeCampaign]: processMaterializeCampaign,
 };
 
 function dispatch(processors: typeof noticeProcessors, ctx: BridgeContext) {
-  return async (job: Job) => {
+  return async (job: Job, token?: string) => {
     const processor = processors[job.name];
     if (!processor) throw new UnrecoverableError(`unknown job ${job.name}`);
-    return processor(job, ctx);
+    return processor(job, ctx, token);
   };
 }
 

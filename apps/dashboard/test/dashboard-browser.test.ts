@@ -318,4 +318,40 @@ describe('operator dashboard in a browser', { timeout: 300_000 }, () => {
     }
     assert.deepEqual(problems.errors, []);
   });
+
+  it('shows a campaign’s rate now, its ramp and its maintenance windows', async () => {
+    const created = await fetch(`${stack.apiUrl}/v1/campaigns`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Paced at night',
+        update: {
+          id: 'telematics',
+          version: '9.1.0',
+          url: 'https://updates.example.com/telematics-9.1.0.bin',
+          sha256: SHA,
+          size: 2048,
+        },
+        target: { vehicleIds: FAILING.slice(0, 2) },
+        options: {
+          rate: { maxPerMinute: 600, ramp: { initialPerMinute: 60, factor: 2, stepSeconds: 900 } },
+          maintenanceWindows: [
+            { days: [1, 2, 3, 4, 5], start: '22:00', end: '05:00' },
+            { days: [6, 7], start: '10:00', end: '12:00' },
+          ],
+        },
+      }),
+    });
+    assert.equal(created.status, 201);
+    const { id } = (await created.json()) as { id: string };
+    await page.goto(`${stack.apiUrl}/#/campaigns/${id}`);
+    await page.getByRole('heading', { name: 'Paced at night', level: 1 }).waitFor();
+    await page
+      .getByText('60 notices/min now, at most 600; ramp from 60/min ×2 every 900 s')
+      .waitFor();
+    await page
+      .getByText("Mon–Fri 22:00–05:00; Sat, Sun 10:00–12:00 (each vehicle's region time)")
+      .waitFor();
+    assert.deepEqual(problems.errors, []);
+  });
 });

@@ -9,6 +9,7 @@ export interface TrackerMetrics {
   batchSize: Histogram;
   ackLatency: Histogram;
   republished: Counter<'reason'>;
+  resendsPaced: Counter<'broker'>;
   expired: Counter;
   timedOut: Counter;
   retried: Counter<'by'>;
@@ -78,6 +79,12 @@ export function createTrackerMetrics(registry: Registry, pool?: pg.Pool): Tracke
       name: 'roadcast_tracker_republished_total',
       help: 'Deliveries handed to the bridge to send again',
       labelNames: ['reason'],
+      registers,
+    }),
+    resendsPaced: new Counter({
+      name: 'roadcast_tracker_resends_paced_total',
+      help: "Re-sends that waited for their broker's shared pace after an area came back",
+      labelNames: ['broker'],
       registers,
     }),
     expired: new Counter({

@@ -5,7 +5,7 @@ import { readSecretFile, type TrackerSettings } from '@roadcast/config';
 import { ACK_TOPIC_FILTER, FAILURE_DELIVERY_STATES } from '@roadcast/contracts';
 import { createDb } from '@roadcast/db';
 import type { Logger } from '@roadcast/observability';
-import { createPipelineQueues, redisKeys } from '@roadcast/queue';
+import { createPipelineQueues, PaceBuckets, redisKeys } from '@roadcast/queue';
 import { EdgeTopology, PresenceStore } from '@roadcast/routing';
 import { AckBatcher } from './ingest/ack-batcher.js';
 import { AckRejections } from './ingest/ack-rejections.js';
@@ -14,6 +14,7 @@ import { parseAck } from './ingest/parse-ack.js';
 import { ProgressEvents } from './progress/progress-events.js';
 import { PresenceFollower } from './reconcile/presence-follower.js';
 import { createReconnectReconciler } from './reconcile/reconnect-reconciler.js';
+import { ResendPacer } from './reconcile/resend-pacer.js';
 import { Sweeper } from './sweeps/sweeper.js';
 import { createTrackerMetrics } from './tracker-metrics.js';
 
@@ -44,6 +45,15 @@ export async function startTracker(
   const prefix = settings.REDIS_PREFIX;
   const queues = createPipelineQueues(redis, prefix);
   const presence = new PresenceStore({ redis, prefix });
+  const resendPacer =
+    settings.TRACKER_RESEND_PER_BROKER_PER_S > 0
+      ? new ResendPacer({
+          buckets: new PaceBuckets(redis, prefix),
+          perSecond: settings.TRACKER_RESEND_PER_BROKER_PER_S,
+          burst: settings.TRACKER_RESEND_BURST,
+          paced: metrics.resendsPaced,
+        })
+      : undefined;
 
   const progress = new ProgressEvents({
     pool: db.pool,
@@ -121,7 +131,13 @@ export async function startTracker(
     group: settings.TRACKER_SHARE_GROUP,
     consumer: settings.TRACKER_INSTANCE_ID,
     batchSize: settings.TRACKER_RECONNECT_BATCH,
-    handle: createReconnectReconciler({ pool: db.pool, queues, metrics, logger }),
+    handle: createReconnectReconciler({
+      pool: db.pool,
+      queues,
+      metrics,
+      logger,
+      ...(resendPacer ? { pacer: resendPacer } : {}),
+    }),
     logger,
   });
   const sweeper = new Sweeper({
@@ -139,6 +155,7 @@ export async function startTracker(
     fanoutBatchSize: settings.FANOUT_BATCH_SIZE,
     sweepStretch: settings.TRACKER_SWEEP_STRETCH,
     onChanged: (campaignIds) => progress.markChanged(campaignIds),
+    ...(resendPacer ? { resendPacer } : {}),
   });
 
   await consumers.start();

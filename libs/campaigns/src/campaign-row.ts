@@ -7,6 +7,7 @@ import {
   type DeliveryCounts,
 } from '@roadcast/contracts';
 import { OPTION_COLUMNS, toSettings, type OptionColumns } from './campaign-options.js';
+import { allowedPerMinute } from './pacing/rate-ramp.js';
 
 /** Columns every campaign read selects, aliased to camelCase. */
 export const CAMPAIGN_COLUMNS = `
@@ -17,7 +18,8 @@ export const CAMPAIGN_COLUMNS = `
   c.ended_reason AS "endedReason", c.created_by AS "createdBy",
   c.created_at AS "createdAt", c.completed_at AS "completedAt", ${OPTION_COLUMNS},
   (SELECT min(w.index) FROM campaign_waves w
-   WHERE w.campaign_id = c.id AND w.state = 'awaiting_approval') AS "awaitingApproval"`;
+   WHERE w.campaign_id = c.id AND w.state = 'awaiting_approval') AS "awaitingApproval",
+  (SELECT min(w.started_at) FROM campaign_waves w WHERE w.campaign_id = c.id) AS "rampFrom"`;
 
 export interface CampaignRow extends OptionColumns {
   id: string;
@@ -39,6 +41,8 @@ export interface CampaignRow extends OptionColumns {
   createdAt: Date;
   completedAt: Date | null;
   awaitingApproval: number | null;
+  /** When the first wave started: where a time ramp counts its steps from. */
+  rampFrom: Date | null;
 }
 
 export function zeroCounts(): DeliveryCounts {
@@ -86,5 +90,9 @@ export function toCampaign(row: CampaignRow, counts: DeliveryCounts): Campaign {
     counts,
     ...reachCounts(counts),
     awaitingApproval: row.awaitingApproval,
+    allowedPerMinute: allowedPerMinute(row, {
+      startedAt: row.rampFrom,
+      installed: counts.installed,
+    }),
   };
 }

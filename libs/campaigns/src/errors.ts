@@ -10,6 +10,7 @@ export type CampaignErrorCode = Extract<
   | 'ROADCAST_ERR_INVALID_SCHEDULE'
   | 'ROADCAST_ERR_INVALID_CURSOR'
   | 'ROADCAST_ERR_INVALID_OPTIONS'
+  | 'ROADCAST_ERR_INVALID_TIME_ZONE'
   | 'ROADCAST_ERR_UNKNOWN_WAVE'
   | 'ROADCAST_ERR_WAVE_NOT_FOUND'
   | 'ROADCAST_ERR_WAVE_STATE'
@@ -30,6 +31,7 @@ export const InvalidRollout = createError('ROADCAST_ERR_INVALID_ROLLOUT', Campai
 export const InvalidSchedule = createError('ROADCAST_ERR_INVALID_SCHEDULE', CampaignError);
 export const InvalidCursor = createError('ROADCAST_ERR_INVALID_CURSOR', CampaignError);
 export const InvalidCampaignOptions = createError('ROADCAST_ERR_INVALID_OPTIONS', CampaignError);
+export const InvalidTimeZone = createError('ROADCAST_ERR_INVALID_TIME_ZONE', CampaignError);
 export const UnknownWave = createError('ROADCAST_ERR_UNKNOWN_WAVE', CampaignError);
 export const WaveNotFound = createError('ROADCAST_ERR_WAVE_NOT_FOUND', CampaignError);
 export const WaveStateRefused = createError('ROADCAST_ERR_WAVE_STATE', CampaignError);

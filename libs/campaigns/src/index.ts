@@ -4,6 +4,7 @@ export {
   CampaignStateRefused,
   IdempotencyMismatch,
   InvalidCampaignOptions,
+  InvalidTimeZone,
   InvalidCursor,
   InvalidRollout,
   InvalidSchedule,
@@ -88,3 +89,14 @@ export { getCampaignDetail, listCampaigns, listDeliveries } from './campaign-rea
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { zeroCounts } from './campaign-row.js';
 export type { MaterializationOptions, PipelineDeps } from './pipeline-deps.js';
+
+// Pacing: rate and ramp-up, maintenance windows (docs/decisions/0347, 0348).
+export { allowedPerMinute, type RampProgress, type RateColumns } from './pacing/rate-ramp.js';
+export {
+  isKnownTimeZone,
+  localMinuteOfWeek,
+  windowVerdict,
+  type WindowSpec,
+  type WindowVerdict,
+} from './pacing/maintenance-windows.js';
+export { listRegions, regionTimeZones, setRegionTimeZone } from './pacing/regions.js';

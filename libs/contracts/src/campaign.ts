@@ -175,6 +175,12 @@ export const Campaign = Type.Object(
     awaitingApproval: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
       description: 'Index of the wave that waits for an operator to approve it, if any',
     }),
+    allowedPerMinute: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description:
+          'First notices per minute the campaign may send now (options.rate with its ramp); null: unlimited',
+      }),
+    ),
   },
   {},
 );

@@ -48,6 +48,7 @@ export const ERROR_TABLE = {
   ROADCAST_ERR_INVALID_ROLLOUT: { message: '%s', status: 400 },
   ROADCAST_ERR_INVALID_SCHEDULE: { message: '%s', status: 400 },
   ROADCAST_ERR_INVALID_OPTIONS: { message: '%s', status: 400 },
+  ROADCAST_ERR_INVALID_TIME_ZONE: { message: '%s', status: 400 },
   ROADCAST_ERR_UNKNOWN_WAVE: {
     message: 'the campaign has %s wave(s); wave %s does not exist',
     status: 422,

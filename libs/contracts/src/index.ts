@@ -155,3 +155,4 @@ export {
   type RoadcastErrorOptions,
   type TemplateArgs,
 } from './roadcast-error.js';
+export { Region, RegionId, RegionList, RegionUpdateRequest } from './region.js';

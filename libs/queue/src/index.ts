@@ -31,3 +31,9 @@ export {
   type PipelineQueues,
 } from './queues.js';
 export { bullConnection } from './connection.js';
+export {
+  PaceBuckets,
+  type LeaseResult,
+  type Reservation,
+  type TakeResult,
+} from './pace-buckets.js';

@@ -59,10 +59,12 @@ export async function enqueueRepublish(
   queues: PipelineQueues,
   data: RepublishJob,
   priority = 0,
+  delayMs = 0,
 ): Promise<void> {
   await queues.notices.add(JOBS.republish, data, {
     ...NOTICE_JOB_RETRY,
     priority: jobPriority(priority),
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
   });
 }
 

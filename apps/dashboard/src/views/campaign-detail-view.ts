@@ -10,6 +10,7 @@ import { campaignActions } from '../components/campaign-actions.js';
 import { deliveriesTable } from '../components/deliveries-table.js';
 import { errorBox } from '../components/error-box.js';
 import { failureReasons } from '../components/failure-reasons.js';
+import { pacingFacts } from '../components/pacing-facts.js';
 import { stateMeters } from '../components/state-bars.js';
 import { waveApproval } from '../components/wave-approval.js';
 import { waveProgress } from '../components/wave-progress.js';
@@ -88,6 +89,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
           h('dd', {}, `${formatDateTime(c.expiresAt)} (${relative(c.expiresAt)})`),
           h('dt', {}, 'Created by'),
           h('dd', {}, c.createdBy),
+          pacingFacts(c),
           c.completedAt
             ? [h('dt', {}, 'Completed'), h('dd', {}, formatDateTime(c.completedAt))]
             : null,

@@ -3,6 +3,7 @@ import type { PipelineQueues } from '@roadcast/queue';
 import type { Logger } from '@roadcast/observability';
 import type { TrackerMetrics } from '../tracker-metrics.js';
 import type { PresenceEvent } from './presence-follower.js';
+import type { ResendPacer } from './resend-pacer.js';
 import { republish } from './republisher.js';
 import { findUnacknowledged } from './unacknowledged-deliveries.js';
 
@@ -20,6 +21,8 @@ export function createReconnectReconciler(deps: {
   queues: PipelineQueues;
   metrics: TrackerMetrics;
   logger: Logger;
+  /** Paces re-sends per broker when many vehicles come back at once (docs/decisions/0349). */
+  pacer?: ResendPacer;
 }): (events: PresenceEvent[]) => Promise<void> {
   return async (events) => {
     const seen = [...new Set(events.map((e) => e.vehicleId))];
@@ -32,15 +35,21 @@ export function createReconnectReconciler(deps: {
     const latest = new Map<string, PresenceEvent>();
     for (const e of events) latest.set(e.vehicleId, e);
     const connected: string[] = [];
+    const brokerOf = new Map<string, string>();
     const sessionsHeld = new Map<string, string>();
     for (const e of latest.values()) {
       if (e.type !== 'connect') continue;
       connected.push(e.vehicleId);
+      if (e.brokerId) brokerOf.set(e.vehicleId, e.brokerId);
       if (e.sessionPresent && e.brokerId) sessionsHeld.set(e.vehicleId, e.brokerId);
     }
     const due = await findUnacknowledged(deps.pool, connected, sessionsHeld);
     if (due.length === 0) return;
-    await republish(deps.queues, deps.metrics, due, 'reconnect');
+    for (const d of due) {
+      const brokerId = brokerOf.get(d.vehicleId);
+      if (brokerId) d.brokerId = brokerId;
+    }
+    await republish(deps.queues, deps.metrics, due, 'reconnect', deps.pacer);
     deps.logger.debug(
       { vehicles: connected.length, deliveries: due.length },
       're-sent unacknowledged notices on reconnect',

@@ -7,6 +7,8 @@ export interface UnacknowledgedDelivery {
   vehicleId: string;
   campaignId: string;
   priority: number;
+  /** The broker the vehicle is on now, where known: re-sends are paced per broker. */
+  brokerId?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import { DELIVERY_OPERATIONS } from '@roadcast/contracts';
 import type { PresenceStore } from '@roadcast/routing';
 import type { PipelineQueues } from '@roadcast/queue';
 import type { TrackerMetrics } from '../tracker-metrics.js';
+import type { ResendPacer } from '../reconcile/resend-pacer.js';
 import { republish } from '../reconcile/republisher.js';
 import type { UnacknowledgedDelivery } from '../reconcile/unacknowledged-deliveries.js';
 
@@ -17,6 +18,8 @@ export interface RetrySweepOptions {
   /** Publishes of an attempt (counted by the bridge) after which the timer gives up; reconnects still re-send. */
   maxAttempts: number;
   limit?: number;
+  /** Paces re-sends per broker, shared with reconnects (docs/decisions/0349). */
+  pacer?: ResendPacer;
 }
 
 /** Notices sent and not acknowledged: what the re-send timer may send again. */
@@ -53,7 +56,9 @@ export async function retryUnacknowledged(options: RetrySweepOptions): Promise<n
       connected.map((c) => c.id),
     ),
   );
-  const due = connected.filter((c) => still.has(c.id));
-  await republish(options.queues, options.metrics, due, 'retry');
+  const due = connected
+    .filter((c) => still.has(c.id))
+    .map((c) => ({ ...c, brokerId: online.get(c.vehicleId)! }));
+  await republish(options.queues, options.metrics, due, 'retry', options.pacer);
   return due.length;
 }

@@ -12,6 +12,7 @@ import type { PipelineQueues } from '@roadcast/queue';
 import type { PresenceStore } from '@roadcast/routing';
 import type { Logger } from '@roadcast/observability';
 import type { TrackerMetrics } from '../tracker-metrics.js';
+import type { ResendPacer } from '../reconcile/resend-pacer.js';
 import { retryUnacknowledged } from './retry-sweep.js';
 import { countSilentVehicles } from './silent-vehicles.js';
 
@@ -30,6 +31,8 @@ export interface SweeperOptions {
   fanoutBatchSize: number;
   /** Deliveries of one campaign the timeout and retry policies read per pass. */
   sweepStretch: number;
+  /** Paces re-sends per broker (docs/decisions/0349). */
+  resendPacer?: ResendPacer;
   /** Campaigns whose counts a pass changed (for progress events). */
   onChanged?(campaignIds: Iterable<string>): void;
 }
@@ -110,6 +113,7 @@ export class Sweeper {
       metrics: o.metrics,
       delayMs: o.retryDelayMs,
       maxAttempts: o.retryMaxAttempts,
+      ...(o.resendPacer ? { pacer: o.resendPacer } : {}),
     });
     o.metrics.silentVehicles.set(await countSilentVehicles(o.pool, o.silentAfterMs));
   }

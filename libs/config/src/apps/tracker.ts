@@ -78,6 +78,18 @@ export const TrackerSettings = Type.Object({
     0,
     1_000,
   ),
+  TRACKER_RESEND_PER_BROKER_PER_S: int(
+    'Re-sends per second to one edge broker, shared by all trackers, when an area comes back at once; 0 sends them unpaced',
+    500,
+    0,
+    1_000_000,
+  ),
+  TRACKER_RESEND_BURST: int(
+    'Re-sends to one idle edge broker that go out at once before the per-broker pace applies',
+    1_000,
+    1,
+    1_000_000,
+  ),
   TRACKER_SWEEP_INTERVAL_MS: int(
     'How often expiry, in-progress timeouts, retries, rollout and silent vehicles are checked',
     2_000,
