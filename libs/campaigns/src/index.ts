@@ -75,3 +75,16 @@ export { getCampaignDetail, listCampaigns, listDeliveries } from './campaign-rea
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { zeroCounts } from './campaign-row.js';
 export type { MaterializationOptions, PipelineDeps } from './pipeline-deps.js';
+
+// Predicted completion (docs/decisions/0354).
+export {
+  COMPLETION_METHOD,
+  estimateCompletion,
+  harmonic,
+  observeRates,
+  type CampaignObservation,
+  type PredictedWave,
+  type WaveObservation,
+} from './estimates/completion-model.js';
+export { refreshCompletionEstimates } from './estimates/refresh-estimates.js';
+export { readCompletionEstimate } from './estimates/read-estimate.js';

@@ -137,3 +137,9 @@ export {
   type ApiRoleName,
 } from './api-key.js';
 export { PolicyHistory, PolicyReplaceRequest, PolicyVersion } from './router-policy.js';
+export {
+  CompletionEstimate,
+  EstimateBasis,
+  WaveEstimate,
+} from './completion-estimate.js';
+export { AuditEntry, AuditList, AuditQuery } from './audit.js';
