@@ -95,13 +95,13 @@ test('the end is capped at the expiry, and a threshold after the expiry is not p
 test('a reached threshold keeps the time it was first seen reached', () => {
   const earlier = NOW - 10 * 60_000;
   const [estimate] = estimateCompletion(
-    campaign([
-      wave({ unreached: 10, inProgress: 0, installed: 990, previousSuccessAt: earlier }),
-    ]),
+    campaign([wave({ unreached: 10, inProgress: 0, installed: 990, previousSuccessAt: earlier })]),
   );
   assert.equal(estimate!.successAt, earlier);
   const [first] = estimateCompletion(
-    campaign([wave({ unreached: 10, inProgress: 0, installed: 990, previousSuccessAt: NOW + HOUR })]),
+    campaign([
+      wave({ unreached: 10, inProgress: 0, installed: 990, previousSuccessAt: NOW + HOUR }),
+    ]),
   );
   assert.equal(first!.successAt, NOW, 'a predicted time in the future is replaced by now');
 });

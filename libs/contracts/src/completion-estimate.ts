@@ -41,7 +41,7 @@ export const CompletionEstimate = Type.Object({
   campaignId: Uuid(),
   status: Type.Union(CAMPAIGN_STATUSES.map((s) => Type.Literal(s))),
   computedAt: Time('When the tracker last computed it'),
-  successAt: Time("When the last wave is predicted to reach its success threshold"),
+  successAt: Time('When the last wave is predicted to reach its success threshold'),
   completeAt: Time('When every delivery is predicted to have ended'),
   method: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()], {

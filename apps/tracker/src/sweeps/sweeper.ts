@@ -3,6 +3,7 @@ import type pg from 'pg';
 import {
   advanceRollouts,
   expireCampaigns,
+  refreshCompletionEstimates,
   retryDueDeliveries,
   StretchCursors,
   timeOutSilentDeliveries,
@@ -30,6 +31,8 @@ export interface SweeperOptions {
   fanoutBatchSize: number;
   /** Deliveries of one campaign the timeout and retry policies read per pass. */
   sweepStretch: number;
+  /** How often predicted completion is recomputed, at most; 0 or absent: never. */
+  estimateIntervalMs?: number;
   /** Campaigns whose counts a pass changed (for progress events). */
   onChanged?(campaignIds: Iterable<string>): void;
 }
@@ -37,7 +40,7 @@ export interface SweeperOptions {
 /**
  * The tracker's timers, run one after another on one interval: expiry first (an expired
  * campaign must not start a wave), then in-progress timeouts and automatic retries (so the
- * rollout sees their counts), the rollout, re-sends and the silent-vehicle report. Every
+ * rollout sees their counts), the rollout, predicted completion, re-sends and the silent-vehicle report. Every
  * change is a `libs/campaigns` operation guarded in SQL, so several trackers may sweep at once.
  */
 export class Sweeper {
@@ -46,6 +49,7 @@ export class Sweeper {
   private readonly pipeline: PipelineDeps;
   private readonly timeoutCursors: StretchCursors;
   private readonly retryCursors: StretchCursors;
+  private estimatedAt = 0;
 
   constructor(private readonly options: SweeperOptions) {
     this.pipeline = {
@@ -101,6 +105,7 @@ export class Sweeper {
         o.logger.info({ campaignId, wave: action.wave }, 'next wave started');
       else o.logger.info({ campaignId }, 'campaign completed');
     }
+    await this.estimate();
     await retryUnacknowledged({
       pool: o.pool,
       presence: o.presence,
@@ -110,6 +115,15 @@ export class Sweeper {
       maxAttempts: o.retryMaxAttempts,
     });
     o.metrics.silentVehicles.set(await countSilentVehicles(o.pool, o.silentAfterMs));
+  }
+
+  /** Predicted completion, after the rollout so it sees this pass's wave changes (0354). */
+  private async estimate(): Promise<void> {
+    const every = this.options.estimateIntervalMs ?? 0;
+    if (every <= 0 || Date.now() - this.estimatedAt < every) return;
+    this.estimatedAt = Date.now();
+    const campaigns = await refreshCompletionEstimates(this.options.pool);
+    this.options.logger.debug({ campaigns }, 'completion estimates refreshed');
   }
 
   private async timeOut(): Promise<void> {

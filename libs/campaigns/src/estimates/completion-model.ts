@@ -93,10 +93,7 @@ export function observeRates(c: CampaignObservation): Rates {
     installsPerHour: null,
     reason: null,
   };
-  const totalAge = started.reduce(
-    (s, w) => Math.max(s, (c.now - w.startedAt!) / 1000),
-    0,
-  );
+  const totalAge = started.reduce((s, w) => Math.max(s, (c.now - w.startedAt!) / 1000), 0);
   if (totalAge > 0) rates.installsPerHour = (installed / totalAge) * 3600;
   if (started.length === 0) rates.reason = 'no wave has started yet';
   else if (rates.lambda === null) rates.reason = 'no vehicle has answered yet';
@@ -143,7 +140,11 @@ export function estimateCompletion(c: CampaignObservation): PredictedWave[] {
       reason: null,
     };
     const start = w.startedAt ?? predictedStart;
-    const estimate = (successAt: number | null, completeAt: number | null, reason: string | null) => {
+    const estimate = (
+      successAt: number | null,
+      completeAt: number | null,
+      reason: string | null,
+    ) => {
       basis.reason = reason;
       out.push({ wave: w.index, successAt, completeAt, method: COMPLETION_METHOD, basis });
       predictedStart = successAt;
@@ -155,7 +156,7 @@ export function estimateCompletion(c: CampaignObservation): PredictedWave[] {
       continue;
     }
     if (start === null) {
-      estimate(null, null, startReason ?? rates.reason ?? 'the wave has not started');
+      estimate(null, null, rates.reason ?? startReason ?? 'the wave has not started');
       continue;
     }
     basis.startAt = new Date(start).toISOString();
