@@ -24,9 +24,9 @@ import {
   vehicleIds,
 } from './support/simulated-vehicles.js';
 
-const ONLINE = vehicleIds('INSN', 6);
-const OFFLINE = vehicleIds('INSF', 3);
-const FAILING = vehicleIds('INSX', 4);
+const ONLINE = vehicleIds('CTLN', 6);
+const OFFLINE = vehicleIds('CTLF', 3);
+const FAILING = vehicleIds('CTLX', 4);
 
 let stack: Stack;
 let browser: Browser;
@@ -162,7 +162,7 @@ describe('campaign control and audit in the dashboard', { timeout: 600_000 }, ()
     await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
     await page.getByRole('button', { name: 'New campaign' }).click();
     await fillCampaignForm(page, 'Telematics 7.0', [...ONLINE, ...OFFLINE]);
-    await page.getByLabel('Waves (cumulative %)').fill('');
+    await page.getByLabel('Waves (cumulative %)').fill('100');
     await page.getByLabel('Success threshold (%)').fill('60');
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await page.getByRole('heading', { name: 'Telematics 7.0', level: 1 }).waitFor();

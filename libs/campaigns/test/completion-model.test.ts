@@ -65,11 +65,23 @@ test('half the wave reached in an hour: reach rate ln 2 per hour, threshold and 
   // 100 in progress over 400 ended per hour: a quarter of an hour from answer to end.
   assert.ok(Math.abs(b.lagSeconds! - 900) < 1e-6);
   assert.equal(b.neededForThreshold, 550);
-  // 100 come from the vehicles in progress, 450 of the 500 unreached must answer: ln 10 / λ.
-  near(estimate!.successAt, NOW + 900_000 + (Math.log(10) / lambda) * 1000, 1, 'success');
+  // 100 come from the vehicles in progress, 450 of the 500 unreached must answer: the 450th
+  // of 500 arrivals, (H_500 − H_50) / λ, close to ln 10 / λ.
+  const wait = (harmonic(500) - harmonic(50)) / lambda;
+  assert.ok(Math.abs(wait - Math.log(10) / lambda) < 0.01 * wait);
+  near(estimate!.successAt, NOW + 900_000 + wait * 1000, 1, 'success');
   near(estimate!.completeAt, NOW + 900_000 + (harmonic(500) / lambda) * 1000, 1, 'completion');
   assert.equal(b.reason, null);
   assert.equal(b.cappedAtExpiry, false);
+});
+
+test('a threshold that needs every unreached vehicle is the last arrival', () => {
+  const [estimate] = estimateCompletion(
+    campaign([wave({ size: 9, unreached: 3, installed: 6, successThreshold: 0.95 })]),
+  );
+  assert.equal(estimate!.basis.neededForThreshold, 3);
+  assert.ok(estimate!.successAt !== null);
+  assert.equal(estimate!.successAt, estimate!.completeAt);
 });
 
 test('a threshold the observed install share cannot reach is not predicted, and says why', () => {

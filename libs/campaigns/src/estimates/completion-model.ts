@@ -7,7 +7,8 @@ import type { EstimateBasis } from '@roadcast/contracts';
  * The model, in three observed numbers pooled over the campaign's started waves:
  * - reach rate λ (per second): vehicles come back online at random, each at the same rate, so
  *   the share of a wave not yet reached (pending, published, parked) after it ran for a
- *   seconds is e^(−λa); λ = ln(N / U) / a, with U taken as at least half a vehicle;
+ *   seconds is e^(−λa); λ = ln(N / U) / a, with U taken as at least half a vehicle; the k-th
+ *   of U such arrivals comes after (H_U − H_(U−k)) / λ on average (H the harmonic numbers);
  * - install share q: of the reached deliveries that ended, the share installed;
  * - lag L (seconds) from reached to ended, by Little's law: in-progress deliveries divided by
  *   the rate at which deliveries end.
@@ -183,13 +184,18 @@ export function estimateCompletion(c: CampaignObservation): PredictedWave[] {
       if (needed <= fromInProgress) successAt = from + 1000 * lag * (needed / fromInProgress);
       else {
         const rest = needed - fromInProgress;
-        const reachable = unreached * q;
-        if (rest >= reachable) {
+        // Arrivals needed: the k-th of U random arrivals comes, on average, after
+        // (H_U − H_(U−k)) / λ; k = U is the last one, as for the end below.
+        const arrivals = Math.ceil(rest / q - 1e-9);
+        if (arrivals > unreached) {
           reason =
             `at the observed install share (${(q * 100).toFixed(1)}%) the wave is expected to ` +
-            `install ${Math.floor(w.installed + fromInProgress + reachable)} of the ` +
+            `install ${Math.floor(w.installed + fromInProgress + unreached * q)} of the ` +
             `${w.installed + needed} its threshold needs`;
-        } else successAt = from + 1000 * (lag - Math.log(1 - rest / reachable) / lambda);
+        } else {
+          const wait = (harmonic(unreached) - harmonic(unreached - arrivals)) / lambda;
+          successAt = from + 1000 * (lag + wait);
+        }
       }
       if (successAt !== null && successAt > c.expiresAt) {
         successAt = null;
