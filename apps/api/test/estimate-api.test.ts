@@ -43,9 +43,20 @@ test('a campaign answers its predicted completion with how it was computed, or w
   assert.equal(fresh.successAt, null);
   assert.match(fresh.reason!, /not estimated yet/);
 
-  // An hour in: 6 of 10 installed, 4 never answered.
+  // An hour in: nobody answered yet at the first refresh; ten minutes later 6 of 10 installed.
   await pool.query(
     `UPDATE campaign_waves SET started_at = now() - interval '1 hour' WHERE campaign_id = $1`,
+    [id],
+  );
+  await refreshCompletionEstimates(pool);
+  const early = await estimate(id);
+  assert.equal(early.method, 'reach-rate');
+  assert.equal(early.completeAt, null);
+  assert.match(early.reason!, /^wave 1: .*not been observed yet/);
+
+  await pool.query(
+    `UPDATE completion_estimates SET computed_at = computed_at - interval '10 minutes'
+     WHERE campaign_id = $1`,
     [id],
   );
   await pool.query(
@@ -55,11 +66,11 @@ test('a campaign answers its predicted completion with how it was computed, or w
   );
   await refreshCompletionEstimates(pool);
   const computed = await estimate(id);
-  assert.equal(computed.method, 'reach-rate');
   assert.equal(computed.waves.length, 1);
   const [wave] = computed.waves;
   assert.equal(wave!.basis.installed, 6);
   assert.equal(wave!.basis.unreached, 4);
+  assert.equal(wave!.basis.returns, 6);
   assert.ok(wave!.basis.reachRatePerHour! > 0);
   assert.ok(computed.completeAt !== null && Date.parse(computed.completeAt) > Date.now() - 5_000);
   assert.equal(computed.successAt, wave!.successAt);

@@ -123,8 +123,8 @@ describe('campaign control and audit in the dashboard', { timeout: 600_000 }, ()
     await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
     await page.getByRole('button', { name: 'New campaign' }).click();
     await fillCampaignForm(page, 'Seat module 1.9', FAILING);
-    await page.getByLabel('Waves (cumulative %)').fill('');
-    // Every install fails; a threshold of 100% keeps the campaign from pausing.
+    // Every install fails; a failure threshold of 100% keeps the campaign from pausing.
+    await page.getByLabel('Waves (cumulative %)').fill('100');
     await page.getByLabel('Failure threshold (%)').fill('100');
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await page.getByRole('heading', { name: 'Seat module 1.9', level: 1 }).waitFor();
@@ -167,27 +167,26 @@ describe('campaign control and audit in the dashboard', { timeout: 600_000 }, ()
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await page.getByRole('heading', { name: 'Telematics 7.0', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Predicted completion' }).waitFor();
-    // Six installed, three parked: the threshold is reached, the end is predicted.
+    // Six installed, three parked: the threshold is reached; the parked cars have not come
+    // back, so the end is not predicted, and the page says why.
     await page.waitForSelector(
       '[role="progressbar"][aria-label="installed"][aria-valuenow="66.6"]',
       {
         timeout: 120_000,
       },
     );
-    const complete = page.locator('[data-estimate="complete"]');
+    const success = page.locator('[data-estimate="success"]');
     await page.waitForFunction(
       () =>
         !document
-          .querySelector('[data-estimate="complete"]')
+          .querySelector('[data-estimate="success"]')
           ?.textContent?.includes('not predicted'),
       undefined,
       { timeout: 60_000 },
     );
-    assert.match((await complete.textContent()) ?? '', /\(in \d+ (s|min|h|d)\)/);
-    assert.doesNotMatch(
-      (await page.locator('[data-estimate="success"]').textContent()) ?? '',
-      /not predicted/,
-    );
+    assert.match((await success.textContent()) ?? '', /\(\d+ (s|min) ago\)|\(in \d+ s\)/);
+    assert.equal(await page.locator('[data-estimate="complete"]').textContent(), 'not predicted');
+    await page.getByText(/Why: wave 1: .*not been observed yet/).waitFor();
 
     const basis = page.locator('details.estimate-basis');
     assert.equal(await basis.getAttribute('open'), null, 'the explanation starts folded');
@@ -197,12 +196,16 @@ describe('campaign control and audit in the dashboard', { timeout: 600_000 }, ()
     await basis.getByRole('row').filter({ hasText: 'Still needed' }).waitFor();
 
     const id = page.url().split('/').pop()!;
-    const api = await adminGet<{ method: string; completeAt: string | null }>(
-      stack,
-      `/v1/campaigns/${id}/estimate`,
-    );
+    const api = await adminGet<{
+      method: string;
+      successAt: string | null;
+      completeAt: string | null;
+      reason: string | null;
+    }>(stack, `/v1/campaigns/${id}/estimate`);
     assert.equal(api.body.method, 'reach-rate');
-    assert.ok(api.body.completeAt !== null);
+    assert.ok(api.body.successAt !== null);
+    assert.equal(api.body.completeAt, null);
+    assert.match(api.body.reason ?? '', /not been observed yet/);
     assert.deepEqual(problems.errors, []);
   });
 

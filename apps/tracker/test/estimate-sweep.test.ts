@@ -73,13 +73,20 @@ test('the tracker sweep writes and refreshes the predicted completion of running
   await tracker.sweep();
   const silent = await estimate(seeded.campaignId);
   assert.deepEqual(
-    silent.map((r) => [r.wave, r.success_at, r.basis.reason]),
+    silent.map((r) => [r.wave, r.success_at, r.complete_at]),
     [
-      [0, null, 'no vehicle has answered yet'],
-      [1, null, 'no vehicle has answered yet'],
+      [0, null, null],
+      [1, null, null],
     ],
   );
+  assert.match(silent[0]!.basis.reason!, /coming back have not been observed yet/);
 
+  // Ten minutes later (as far as the stored estimate knows) ten vehicles came back.
+  await db.pool.query(
+    `UPDATE completion_estimates SET computed_at = computed_at - interval '10 minutes'
+     WHERE campaign_id = $1`,
+    [seeded.campaignId],
+  );
   // 5 of wave 1's 20 vehicles installed, 5 are installing: wave 1 needs 10.
   await db.pool.query(
     `UPDATE deliveries SET state = CASE WHEN n <= 5 THEN 'installed' ELSE 'installing' END::delivery_state

@@ -78,12 +78,15 @@ export type { MaterializationOptions, PipelineDeps } from './pipeline-deps.js';
 
 // Predicted completion (docs/decisions/0354).
 export {
+  accumulate,
   COMPLETION_METHOD,
   estimateCompletion,
   harmonic,
   observeRates,
+  SETTLE_MS,
   type CampaignObservation,
   type PredictedWave,
+  type PreviousObservation,
   type WaveObservation,
 } from './estimates/completion-model.js';
 export { refreshCompletionEstimates } from './estimates/refresh-estimates.js';

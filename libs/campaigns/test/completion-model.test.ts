@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import {
   estimateCompletion,
   harmonic,
+  SETTLE_MS,
   type CampaignObservation,
+  type PreviousObservation,
   type WaveObservation,
 } from '../src/index.js';
 
@@ -13,20 +15,29 @@ const NOW = Date.parse('2026-11-29T12:00:00Z');
 function wave(overrides: Partial<WaveObservation> = {}): WaveObservation {
   return {
     index: 0,
-    state: 'running',
     size: 1000,
     successThreshold: 0.95,
     awaitsApproval: false,
-    startedAt: NOW - HOUR,
+    startedAt: NOW - 2 * HOUR,
     unreached: 1000,
     inProgress: 0,
     installed: 0,
     failures: 0,
-    previousSuccessAt: null,
-    previousCompleteAt: null,
+    previous: null,
     ...overrides,
   };
 }
+
+/** What a refresh an hour ago, after the wave settled, saw: `unreached` still unreached. */
+const anHourAgo = (unreached: number, more: Partial<PreviousObservation> = {}) => ({
+  at: NOW - HOUR,
+  unreached,
+  waitedSeconds: 0,
+  returns: 0,
+  successAt: null,
+  completeAt: null,
+  ...more,
+});
 
 const campaign = (waves: WaveObservation[], expiresAt = NOW + 30 * 24 * HOUR) =>
   ({ now: NOW, expiresAt, waves }) satisfies CampaignObservation;
@@ -39,55 +50,66 @@ const near = (actual: number | null, expected: number, tolerance: number, what: 
   );
 };
 
-test('nothing is predicted before a wave starts or a vehicle answers, and the reason says so', () => {
-  const [notStarted] = estimateCompletion(campaign([wave({ startedAt: null, state: 'pending' })]));
+test('nothing is predicted before a wave starts, a delivery ends or a vehicle comes back', () => {
+  const [notStarted] = estimateCompletion(campaign([wave({ startedAt: null })]));
   assert.equal(notStarted!.successAt, null);
   assert.equal(notStarted!.completeAt, null);
   assert.equal(notStarted!.basis.reason, 'no wave has started yet');
 
-  const [silent] = estimateCompletion(campaign([wave()]));
-  assert.equal(silent!.successAt, null);
-  assert.equal(silent!.basis.reason, 'no vehicle has answered yet');
-
   const [unended] = estimateCompletion(campaign([wave({ unreached: 600, inProgress: 400 })]));
   assert.equal(unended!.successAt, null);
-  assert.equal(unended!.basis.reason, 'no delivery has ended yet');
+  assert.match(unended!.basis.reason!, /no delivery has ended yet/);
+
+  // The online vehicles answered at once; nobody parked has come back in the hour since.
+  const [waiting] = estimateCompletion(
+    campaign([wave({ unreached: 500, installed: 500, previous: anHourAgo(500) })]),
+  );
+  assert.equal(waiting!.successAt, null);
+  assert.equal(waiting!.completeAt, null);
+  assert.equal(
+    waiting!.basis.reason,
+    'no unreached vehicle has come back yet (watched for 500 vehicle-hours)',
+  );
+  assert.equal(waiting!.basis.waitedSeconds, 500 * 3600);
 });
 
-test('half the wave reached in an hour: reach rate ln 2 per hour, threshold and end follow from it', () => {
-  const lambda = Math.LN2 / 3600;
+test('the first minute of a wave is not counted as vehicles coming back', () => {
+  const started = NOW - HOUR - SETTLE_MS / 2;
   const [estimate] = estimateCompletion(
-    campaign([wave({ unreached: 500, inProgress: 100, installed: 400 })]),
+    campaign([
+      wave({ startedAt: started, unreached: 400, installed: 600, previous: anHourAgo(1000) }),
+    ]),
+  );
+  assert.equal(estimate!.basis.returns, 0);
+  assert.equal(estimate!.basis.waitedSeconds, 0);
+  assert.equal(estimate!.basis.reachRatePerHour, null);
+});
+
+test('half the unreached came back in an hour: returns over waiting give the rate, harmonic numbers the times', () => {
+  const [estimate] = estimateCompletion(
+    campaign([
+      wave({ unreached: 500, inProgress: 100, installed: 400, previous: anHourAgo(1000) }),
+    ]),
   );
   const b = estimate!.basis;
-  assert.ok(Math.abs(b.reachRatePerHour! - Math.LN2) < 1e-9);
+  // 500 returns over 1,000 vehicle-hours.
+  assert.ok(Math.abs(b.reachRatePerHour! - 0.5) < 1e-9);
+  const lambda = 0.5 / 3600;
   assert.equal(b.installShare, 1);
-  // 100 in progress over 400 ended per hour: a quarter of an hour from answer to end.
-  assert.ok(Math.abs(b.lagSeconds! - 900) < 1e-6);
+  // 100 in progress over 400 ended in two hours: half an hour from answer to end.
+  assert.ok(Math.abs(b.lagSeconds! - 1800) < 1e-6);
   assert.equal(b.neededForThreshold, 550);
-  // 100 come from the vehicles in progress, 450 of the 500 unreached must answer: the 450th
-  // of 500 arrivals, (H_500 − H_50) / λ, close to ln 10 / λ.
+  // 100 come from the vehicles in progress; 450 of the 500 unreached must come back.
   const wait = (harmonic(500) - harmonic(50)) / lambda;
-  assert.ok(Math.abs(wait - Math.log(10) / lambda) < 0.01 * wait);
-  near(estimate!.successAt, NOW + 900_000 + wait * 1000, 1, 'success');
-  near(estimate!.completeAt, NOW + 900_000 + (harmonic(500) / lambda) * 1000, 1, 'completion');
+  near(estimate!.successAt, NOW + 1_800_000 + wait * 1000, 1, 'success');
+  near(estimate!.completeAt, NOW + 1_800_000 + (harmonic(500) / lambda) * 1000, 1, 'completion');
   assert.equal(b.reason, null);
   assert.equal(b.cappedAtExpiry, false);
 });
 
-test('a threshold that needs every unreached vehicle is the last arrival', () => {
-  const [estimate] = estimateCompletion(
-    campaign([wave({ size: 9, unreached: 3, installed: 6, successThreshold: 0.95 })]),
-  );
-  assert.equal(estimate!.basis.neededForThreshold, 3);
-  assert.ok(estimate!.successAt !== null);
-  assert.equal(estimate!.successAt, estimate!.completeAt);
-});
-
 test('a threshold the observed install share cannot reach is not predicted, and says why', () => {
-  // Half of the ended deliveries failed: 100 + 250 + 250 < 950.
   const [estimate] = estimateCompletion(
-    campaign([wave({ unreached: 500, inProgress: 0, installed: 250, failures: 250 })]),
+    campaign([wave({ unreached: 500, installed: 250, failures: 250, previous: anHourAgo(1000) })]),
   );
   assert.equal(estimate!.successAt, null);
   assert.match(estimate!.basis.reason!, /observed install share \(50\.0%\)/);
@@ -96,7 +118,7 @@ test('a threshold the observed install share cannot reach is not predicted, and 
 
 test('the end is capped at the expiry, and a threshold after the expiry is not predicted', () => {
   const [estimate] = estimateCompletion(
-    campaign([wave({ unreached: 900, inProgress: 0, installed: 100 })], NOW + HOUR),
+    campaign([wave({ unreached: 900, installed: 100, previous: anHourAgo(1000) })], NOW + HOUR),
   );
   assert.equal(estimate!.completeAt, NOW + HOUR);
   assert.equal(estimate!.basis.cappedAtExpiry, true);
@@ -106,21 +128,20 @@ test('the end is capped at the expiry, and a threshold after the expiry is not p
 
 test('a reached threshold keeps the time it was first seen reached', () => {
   const earlier = NOW - 10 * 60_000;
-  const [estimate] = estimateCompletion(
-    campaign([wave({ unreached: 10, inProgress: 0, installed: 990, previousSuccessAt: earlier })]),
+  const reached = { unreached: 10, installed: 990 };
+  const [kept] = estimateCompletion(
+    campaign([wave({ ...reached, previous: anHourAgo(20, { successAt: earlier }) })]),
   );
-  assert.equal(estimate!.successAt, earlier);
+  assert.equal(kept!.successAt, earlier);
   const [first] = estimateCompletion(
-    campaign([
-      wave({ unreached: 10, inProgress: 0, installed: 990, previousSuccessAt: NOW + HOUR }),
-    ]),
+    campaign([wave({ ...reached, previous: anHourAgo(20, { successAt: NOW + HOUR }) })]),
   );
   assert.equal(first!.successAt, NOW, 'a predicted time in the future is replaced by now');
 });
 
 test('a pending wave starts when the wave before reaches its threshold; an approval stops the chain', () => {
-  const first = wave({ size: 100, unreached: 50, inProgress: 0, installed: 50 });
-  const second = wave({ index: 1, state: 'pending', startedAt: null, size: 900, unreached: 900 });
+  const first = wave({ size: 100, unreached: 50, installed: 50, previous: anHourAgo(100) });
+  const second = wave({ index: 1, startedAt: null, size: 900, unreached: 900 });
   const [a, b] = estimateCompletion(campaign([first, second]));
   assert.ok(a!.successAt !== null && b!.successAt !== null);
   assert.equal(b!.basis.startAt, new Date(a!.successAt).toISOString());
@@ -128,7 +149,7 @@ test('a pending wave starts when the wave before reaches its threshold; an appro
   assert.ok(b!.completeAt! > b!.successAt);
 
   const gated = { ...second, awaitsApproval: true };
-  const third = wave({ index: 2, state: 'pending', startedAt: null, size: 500, unreached: 500 });
+  const third = wave({ index: 2, startedAt: null, size: 500, unreached: 500 });
   const [, held, after] = estimateCompletion(campaign([first, gated, third]));
   assert.equal(held!.successAt, null);
   assert.equal(held!.basis.reason, 'the wave waits for an operator to approve it');
@@ -147,13 +168,13 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-test('on a simulated fleet that comes online at random, the predictions land near what happens', () => {
+test('on a simulated fleet, 40 % online at the start and the rest coming back at random, the predictions land near what happens', () => {
   const random = mulberry32(354);
   const size = 4000;
-  const lambda = 1 / (4 * 3600); // a car comes online every four hours on average
+  const lambda = 1 / (4 * 3600); // a parked car comes back every four hours on average
   const lag = 20 * 60; // twenty minutes to download and install
   const vehicles = Array.from({ length: size }, () => ({
-    reach: -Math.log(1 - random()) / lambda,
+    reach: random() < 0.4 ? 5 + 30 * random() : -Math.log(1 - random()) / lambda,
     installs: random() < 0.97,
   }));
   const ends = vehicles.map((v) => v.reach + lag).sort((a, b) => a - b);
@@ -165,27 +186,41 @@ test('on a simulated fleet that comes online at random, the predictions land nea
   const actualSuccess = installEnds[Math.ceil(threshold * size) - 1]!;
   const actualEnd = ends[ends.length - 1]!;
 
-  const observedAfter = 2 * 3600;
+  const start = NOW - 2 * HOUR;
   const at = (t: number) => ({
     unreached: vehicles.filter((v) => v.reach > t).length,
     inProgress: vehicles.filter((v) => v.reach <= t && v.reach + lag > t).length,
     installed: vehicles.filter((v) => v.installs && v.reach + lag <= t).length,
     failures: vehicles.filter((v) => !v.installs && v.reach + lag <= t).length,
   });
-  const start = NOW - observedAfter * 1000;
-  const [estimate] = estimateCompletion(
-    campaign([wave({ size, successThreshold: threshold, startedAt: start, ...at(observedAfter) })]),
-  );
+  // Refreshes every five minutes for two hours, each reading what the one before stored.
+  let previous: PreviousObservation | null = null;
+  let estimate;
+  for (let t = 300; t <= 7200; t += 300) {
+    const now = start + t * 1000;
+    [estimate] = estimateCompletion({
+      now,
+      expiresAt: now + 30 * 24 * HOUR,
+      waves: [wave({ size, successThreshold: threshold, startedAt: start, previous, ...at(t) })],
+    });
+    previous = {
+      at: now,
+      unreached: estimate!.basis.unreached,
+      waitedSeconds: estimate!.basis.waitedSeconds,
+      returns: estimate!.basis.returns,
+      successAt: estimate!.successAt,
+      completeAt: estimate!.completeAt,
+    };
+  }
+  const observedAfter = 7200;
   const predictedSuccess = (estimate!.successAt! - start) / 1000;
   const predictedEnd = (estimate!.completeAt! - start) / 1000;
-  // Within a fifth of the time that was still to come when the estimate was made.
-  const within = (predicted: number, actual: number, what: string) =>
-    assert.ok(
-      Math.abs(predicted - actual) <= 0.2 * (actual - observedAfter),
-      `${what}: predicted ${Math.round(predicted)} s, happened at ${Math.round(actual)} s`,
-    );
-  within(predictedSuccess, actualSuccess, 'threshold');
-  // The last of many random arrivals spreads by π/√6 · 1/λ (a Gumbel law): within two of that.
+  assert.ok(Math.abs(estimate!.basis.reachRatePerHour! - 0.25) < 0.05, 'the rate is recovered');
+  assert.ok(
+    Math.abs(predictedSuccess - actualSuccess) <= 0.2 * (actualSuccess - observedAfter),
+    `threshold: predicted ${Math.round(predictedSuccess)} s, happened at ${Math.round(actualSuccess)} s`,
+  );
+  // The last of many random returns spreads by π/√6 · 1/λ (a Gumbel law): within two of that.
   const spread = Math.PI / Math.sqrt(6) / lambda;
   assert.ok(
     Math.abs(predictedEnd - actualEnd) <= 2 * spread,

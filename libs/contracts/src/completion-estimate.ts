@@ -8,7 +8,7 @@ const Num = (description: string) => Type.Union([Type.Number(), Type.Null()], { 
 /** What a prediction was computed from (docs/decisions/0354), for operators to read. */
 export const EstimateBasis = Type.Object({
   reachRatePerHour: Num(
-    'Rate at which unreached vehicles answer for the first time (λ per hour): a wave has e^(−λt) of its vehicles unreached after t',
+    'Rate at which an unreached vehicle comes back and answers (λ per hour): returns divided by the hours vehicles waited unreached',
   ),
   installShare: Num('Share of the ended reached deliveries that installed'),
   lagSeconds: Num("Seconds from a vehicle's first answer to its delivery's end"),
@@ -19,6 +19,14 @@ export const EstimateBasis = Type.Object({
   inProgress: Type.Integer({ minimum: 0 }),
   failures: Type.Integer({ minimum: 0 }),
   neededForThreshold: Type.Integer({ minimum: 0, description: 'Installs still needed' }),
+  waitedSeconds: Type.Number({
+    minimum: 0,
+    description: "Vehicle-seconds this wave's vehicles spent unreached since it settled",
+  }),
+  returns: Type.Integer({
+    minimum: 0,
+    description: 'Unreached vehicles that came back and answered in that time',
+  }),
   startAt: Time('When the wave started, or is predicted to start'),
   cappedAtExpiry: Type.Boolean({
     description: "The end was capped at the campaign's expiry, which ends every open delivery",

@@ -20,7 +20,7 @@ const duration = (seconds: number | null): string => {
  * the method, the rates it observed and, per wave, what it started from (docs/decisions/0354).
  */
 export function completionEstimate(estimate: CompletionEstimate): HTMLElement {
-  const first = estimate.waves.find((w) => w.basis.reachRatePerHour !== null)?.basis;
+  const first = estimate.waves.find((w) => w.basis.startAt !== null)?.basis;
   return h(
     'div',
     { class: 'completion-estimate' },
@@ -40,16 +40,25 @@ export function completionEstimate(estimate: CompletionEstimate): HTMLElement {
       h(
         'p',
         {},
-        'Vehicles answer a notice when they next come online. From the counts so far, the ',
+        'Vehicles online when a wave starts answer within seconds; the others answer when they come back. From the counts of each refresh, the ',
         h('code', {}, estimate.method ?? 'reach-rate'),
-        ' method estimates the rate at which unreached vehicles come online (a wave keeps e^(−rate × time) of its vehicles unreached), the share of ended deliveries that installed, and how long a vehicle takes from its first answer to the end of its install. A wave that has not started is assumed to start when the one before reaches its threshold. The last delivery is the last parked vehicle coming back, capped at the campaign’s expiry; it is the least certain number.',
+        ' method measures the rate at which unreached vehicles come back (those that came back, divided by the hours vehicles waited; the first minute of a wave is left out), the share of ended deliveries that installed, and how long a vehicle takes from its first answer to the end of its install. A wave that has not started is assumed to start when the one before reaches its threshold. The end is when the last unreached vehicle is expected back, capped at the campaign’s expiry; it is the least certain number.',
       ),
       first
         ? h(
             'dl',
             { class: 'facts' },
-            h('dt', {}, 'Vehicles reached per hour (rate)'),
+            h('dt', {}, 'Return rate per unreached vehicle and hour'),
             h('dd', {}, decimal(first.reachRatePerHour, 3)),
+            h('dt', {}, 'Came back / vehicle-hours waited'),
+            h(
+              'dd',
+              {},
+              `${formatNumber(estimate.waves.reduce((n, w) => n + w.basis.returns, 0))} / ${decimal(
+                estimate.waves.reduce((n, w) => n + w.basis.waitedSeconds, 0) / 3600,
+                1,
+              )}`,
+            ),
             h('dt', {}, 'Install share'),
             h(
               'dd',

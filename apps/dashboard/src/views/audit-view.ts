@@ -122,6 +122,11 @@ export function auditView(ctx: AppContext): View {
       ctx.announce(`${rows.childElementCount} audit entries shown`);
     } catch (err) {
       problems.replaceChildren(errorBox(err));
+      // Rows of other filters would read as answers to these.
+      if (!append) {
+        rows.replaceChildren();
+        more.hidden = true;
+      }
     } finally {
       table.removeAttribute('aria-busy');
     }

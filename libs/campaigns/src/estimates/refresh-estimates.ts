@@ -11,7 +11,7 @@ import { estimateCompletion, type WaveObservation } from './completion-model.js'
 // One row per wave of every running campaign, from the counters (a few rows per wave, never
 // the deliveries), with the estimate written last time.
 const OBSERVE_SQL = `
-SELECT c.id, c.expires_at AS "expiresAt", w.index, w.state::text AS state,
+SELECT c.id, c.expires_at AS "expiresAt", w.index,
        w.success_threshold AS "successThreshold",
        (w.requires_approval AND w.approved_at IS NULL) AS "awaitsApproval",
        w.started_at AS "startedAt",
@@ -20,7 +20,11 @@ SELECT c.id, c.expires_at AS "expiresAt", w.index, w.state::text AS state,
        COALESCE(sum(k.count) FILTER (WHERE k.state IN ${sqlList(IN_PROGRESS_DELIVERY_STATES)}), 0)::bigint AS "inProgress",
        COALESCE(sum(k.count) FILTER (WHERE k.state IN ${sqlList(SUCCESS_DELIVERY_STATES)}), 0)::bigint AS installed,
        COALESCE(sum(k.count) FILTER (WHERE k.state IN ${sqlList(FAILURE_DELIVERY_STATES)}), 0)::bigint AS failures,
-       e.success_at AS "previousSuccessAt", e.complete_at AS "previousCompleteAt",
+       e.computed_at AS "previousAt", e.success_at AS "previousSuccessAt",
+       e.complete_at AS "previousCompleteAt",
+       COALESCE((e.basis->>'unreached')::bigint, 0) AS "previousUnreached",
+       COALESCE((e.basis->>'waitedSeconds')::float8, 0) AS "previousWaited",
+       COALESCE((e.basis->>'returns')::bigint, 0) AS "previousReturns",
        now() AS now
 FROM campaigns c
 JOIN campaign_waves w ON w.campaign_id = c.id
@@ -44,7 +48,6 @@ interface ObservedRow {
   id: string;
   expiresAt: Date;
   index: number;
-  state: WaveObservation['state'];
   successThreshold: number;
   awaitsApproval: boolean;
   startedAt: Date | null;
@@ -53,8 +56,12 @@ interface ObservedRow {
   inProgress: string;
   installed: string;
   failures: string;
+  previousAt: Date | null;
   previousSuccessAt: Date | null;
   previousCompleteAt: Date | null;
+  previousUnreached: string;
+  previousWaited: number;
+  previousReturns: string;
   now: Date;
 }
 
@@ -74,7 +81,6 @@ export async function refreshCompletionEstimates(pool: pg.Pool): Promise<number>
     const campaign = byCampaign.get(r.id) ?? { expiresAt: r.expiresAt.getTime(), waves: [] };
     campaign.waves.push({
       index: r.index,
-      state: r.state,
       size: Number(r.size),
       successThreshold: Number(r.successThreshold),
       awaitsApproval: r.awaitsApproval,
@@ -83,8 +89,16 @@ export async function refreshCompletionEstimates(pool: pg.Pool): Promise<number>
       inProgress: Number(r.inProgress),
       installed: Number(r.installed),
       failures: Number(r.failures),
-      previousSuccessAt: time(r.previousSuccessAt),
-      previousCompleteAt: time(r.previousCompleteAt),
+      previous: r.previousAt
+        ? {
+            at: r.previousAt.getTime(),
+            unreached: Number(r.previousUnreached),
+            waitedSeconds: Number(r.previousWaited),
+            returns: Number(r.previousReturns),
+            successAt: time(r.previousSuccessAt),
+            completeAt: time(r.previousCompleteAt),
+          }
+        : null,
     });
     byCampaign.set(r.id, campaign);
   }
