@@ -158,7 +158,7 @@ describe('campaign control and audit in the dashboard', { timeout: 600_000 }, ()
     assert.deepEqual(problems.errors, []);
   });
 
-  it('predicts when a campaign with parked vehicles completes, and says how', async () => {
+  it('predicts the threshold of a campaign with parked vehicles and says why its end is not known yet', async () => {
     await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
     await page.getByRole('button', { name: 'New campaign' }).click();
     await fillCampaignForm(page, 'Telematics 7.0', [...ONLINE, ...OFFLINE]);
