@@ -122,8 +122,13 @@ export class Sweeper {
     const every = this.options.estimateIntervalMs ?? 0;
     if (every <= 0 || Date.now() - this.estimatedAt < every) return;
     this.estimatedAt = Date.now();
-    const campaigns = await refreshCompletionEstimates(this.options.pool);
-    this.options.logger.debug({ campaigns }, 'completion estimates refreshed');
+    // A prediction is never worth the re-sends and reports after it: a failure is logged only.
+    try {
+      const campaigns = await refreshCompletionEstimates(this.options.pool);
+      this.options.logger.debug({ campaigns }, 'completion estimates refreshed');
+    } catch (err) {
+      this.options.logger.error({ err }, 'completion estimates not refreshed');
+    }
   }
 
   private async timeOut(): Promise<void> {
