@@ -21,6 +21,7 @@ import eventRoutes from './routes/events.js';
 import routerPolicyRoutes from './routes/router-policy.js';
 import signingKeyRoutes from './routes/signing-keys.js';
 import vehicleRoutes from './routes/vehicles.js';
+import waveApprovalRoutes from './routes/wave-approvals.js';
 import { EventFanout } from './services/event-fanout.js';
 
 declare module 'fastify' {
@@ -77,6 +78,7 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
   await app.register(requestMetricsPlugin);
   await app.register(healthPlugin);
   await app.register(campaignRoutes);
+  await app.register(waveApprovalRoutes);
   await app.register(vehicleRoutes, { bulkBodyLimitBytes: options.bulkBodyLimitBytes });
   await app.register(edgePoolRoutes);
   await app.register(routerPolicyRoutes);

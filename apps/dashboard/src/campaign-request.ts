@@ -20,6 +20,10 @@ export interface CampaignFormValues {
   priority: string;
   startAt: string;
   expiresAt: string;
+  /** Wave numbers (1-based) that wait for an operator's approval before they start. */
+  approvalWaves?: string;
+  /** What the thresholds' shares are of: 'target' (default) or 'reached'. */
+  thresholdBasis?: string;
   /** Minutes; empty: no in-progress timeout. */
   timeoutMinutes?: string;
   /** Attempts in all; empty: no automatic retry. */
@@ -76,25 +80,31 @@ export function campaignRequest(v: CampaignFormValues): CampaignCreateRequest {
     },
     target,
   };
-  const waves = list(v.waves);
+  const gated = new Set(list(v.approvalWaves ?? '').map(Number));
+  const listed = list(v.waves);
+  // A gated single wave needs the rollout spelled out.
+  const waves = listed.length === 0 && gated.has(1) ? ['100'] : listed;
   if (waves.length > 0) {
     const share = (text: string) => {
       const n = numeric(text);
       return typeof n === 'number' ? n / 100 : n;
     };
     request.rollout = {
-      waves: waves.map((percent) => ({
+      waves: waves.map((percent, i) => ({
         percent: numeric(percent),
         ...(v.successPercent.trim() ? { successThreshold: share(v.successPercent) } : {}),
         ...(v.failurePercent.trim() ? { failureThreshold: share(v.failurePercent) } : {}),
+        ...(gated.has(i + 1) ? { requiresApproval: true } : {}),
       })),
     };
   }
+  if (v.thresholdBasis === 'reached') request.options = { thresholdBasis: 'reached' };
   if (v.priority.trim()) request.priority = numeric(v.priority);
   if (v.startAt.trim()) request.startAt = instant(v.startAt);
   if (v.expiresAt.trim()) request.expiresAt = instant(v.expiresAt);
   const options = campaignOptions(v);
-  if (Object.keys(options).length > 0) request.options = options;
+  if (Object.keys(options).length > 0)
+    request.options = { ...(request.options as Record<string, unknown> | undefined), ...options };
   return request as unknown as CampaignCreateRequest;
 }
 

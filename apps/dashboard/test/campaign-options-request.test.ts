@@ -53,3 +53,8 @@ test('a backoff without attempts is passed on for the API to refuse by name', ()
     retry: { maxAttempts: '', backoffSeconds: 60 },
   });
 });
+
+test('timeout and retry options sit beside the threshold basis', () => {
+  const request = campaignRequest({ ...base, thresholdBasis: 'reached', timeoutMinutes: '1' });
+  assert.deepEqual(request.options, { thresholdBasis: 'reached', inProgressTimeout: 60 });
+});

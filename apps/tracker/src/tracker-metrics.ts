@@ -103,7 +103,7 @@ export function createTrackerMetrics(registry: Registry, pool?: pg.Pool): Tracke
     }),
     waveTransitions: new Counter({
       name: 'roadcast_tracker_rollout_actions_total',
-      help: 'Rollout decisions taken: next wave, pause, complete',
+      help: 'Rollout decisions taken: next wave, await approval, pause, cancel, complete',
       labelNames: ['action'],
       registers,
     }),

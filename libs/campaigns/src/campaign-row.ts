@@ -1,5 +1,7 @@
 import {
   DELIVERY_STATES,
+  NOT_REACHED_DELIVERY_STATES,
+  REACHED_DELIVERY_STATES,
   type Campaign,
   type CampaignTarget,
   type DeliveryCounts,
@@ -13,7 +15,9 @@ export const CAMPAIGN_COLUMNS = `
   c.priority, c.status, c.target, c.start_at AS "startAt", c.expires_at AS "expiresAt",
   c.current_wave AS "currentWave", c.paused_reason AS "pausedReason",
   c.ended_reason AS "endedReason", c.created_by AS "createdBy",
-  c.created_at AS "createdAt", c.completed_at AS "completedAt", ${OPTION_COLUMNS}`;
+  c.created_at AS "createdAt", c.completed_at AS "completedAt", ${OPTION_COLUMNS},
+  (SELECT min(w.index) FROM campaign_waves w
+   WHERE w.campaign_id = c.id AND w.state = 'awaiting_approval') AS "awaitingApproval"`;
 
 export interface CampaignRow extends OptionColumns {
   id: string;
@@ -34,6 +38,7 @@ export interface CampaignRow extends OptionColumns {
   createdBy: string;
   createdAt: Date;
   completedAt: Date | null;
+  awaitingApproval: number | null;
 }
 
 export function zeroCounts(): DeliveryCounts {
@@ -42,6 +47,16 @@ export function zeroCounts(): DeliveryCounts {
 
 export function sumCounts(counts: DeliveryCounts): number {
   return DELIVERY_STATES.reduce((n, s) => n + counts[s], 0);
+}
+
+/** Deliveries whose vehicle answered, and the silent ones (docs/decisions/0345). */
+export function reachCounts(counts: DeliveryCounts): { reached: number; notReached: number } {
+  const sum = (states: readonly (keyof DeliveryCounts)[]) =>
+    states.reduce((n, s) => n + counts[s], 0);
+  return {
+    reached: sum(REACHED_DELIVERY_STATES),
+    notReached: sum(NOT_REACHED_DELIVERY_STATES),
+  };
 }
 
 export function toCampaign(row: CampaignRow, counts: DeliveryCounts): Campaign {
@@ -69,5 +84,7 @@ export function toCampaign(row: CampaignRow, counts: DeliveryCounts): Campaign {
     completedAt: row.completedAt ? row.completedAt.toISOString() : null,
     total: sumCounts(counts),
     counts,
+    ...reachCounts(counts),
+    awaitingApproval: row.awaitingApproval,
   };
 }

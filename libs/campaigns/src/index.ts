@@ -1,4 +1,15 @@
-export { CAMPAIGN_ERRORS, CampaignError, type CampaignErrorCode } from './errors.js';
+export {
+  CampaignError,
+  CampaignNotFound,
+  CampaignStateRefused,
+  IdempotencyMismatch,
+  InvalidCampaignOptions,
+  InvalidCursor,
+  InvalidRollout,
+  InvalidSchedule,
+  UnknownWave,
+  type CampaignErrorCode,
+} from './errors.js';
 export {
   DEFAULT_CAMPAIGN_LIFETIME_MS,
   planCampaign,
@@ -32,6 +43,8 @@ export {
   type ExpiredCampaign,
 } from './lifecycle/end-campaign.js';
 export { awaitApproval, closeWaves, finishWave } from './lifecycle/wave-control.js';
+export { holdForApproval } from './lifecycle/hold-for-approval.js';
+export { approveWaitingWave } from './lifecycle/wave-approval.js';
 export {
   retryCampaign,
   retryDue,

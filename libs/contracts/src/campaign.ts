@@ -119,6 +119,17 @@ export const DeliveryCounts = Type.Object(
 );
 export type DeliveryCounts = Static<typeof DeliveryCounts>;
 
+const Reached = Type.Integer({
+  minimum: 0,
+  description:
+    'Deliveries whose vehicle answered the notice: received or further (installing, installed, failed, timed out, rejected)',
+});
+const NotReached = Type.Integer({
+  minimum: 0,
+  description:
+    'The silent bucket: open deliveries whose vehicle has not answered (pending, published, parked)',
+});
+
 export const WaveProgress = Type.Object({
   index: Type.Integer({ minimum: 0 }),
   percent: Type.Number(),
@@ -132,6 +143,8 @@ export const WaveProgress = Type.Object({
   startedAt: Type.Union([IsoTime(), Type.Null()]),
   completedAt: Type.Union([IsoTime(), Type.Null()]),
   counts: DeliveryCounts,
+  reached: Reached,
+  notReached: NotReached,
 });
 export type WaveProgress = Static<typeof WaveProgress>;
 
@@ -157,6 +170,11 @@ export const Campaign = Type.Object(
     completedAt: Type.Union([IsoTime(), Type.Null()]),
     total: Type.Integer({ minimum: 0, description: 'Deliveries materialized for the target' }),
     counts: DeliveryCounts,
+    reached: Reached,
+    notReached: NotReached,
+    awaitingApproval: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description: 'Index of the wave that waits for an operator to approve it, if any',
+    }),
   },
   {},
 );
@@ -241,6 +259,20 @@ export const PauseRequest = Type.Object(
   { additionalProperties: false },
 );
 export type PauseRequest = Static<typeof PauseRequest>;
+
+export const WaveApprovalRequest = Type.Object(
+  {
+    comment: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 500,
+        description: 'Why the wave may go ahead; kept in the audit log',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type WaveApprovalRequest = Static<typeof WaveApprovalRequest>;
 
 export const RetryRequest = Type.Object(
   {

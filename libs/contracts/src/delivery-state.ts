@@ -52,6 +52,37 @@ export const UNACKNOWLEDGED_DELIVERY_STATES: readonly DeliveryStateName[] = [
   'parked',
 ];
 
+/**
+ * States in which the vehicle answered the notice: it acknowledged it and may have gone on to
+ * install, fail or be timed out. With `thresholdBasis: 'reached'` a wave's shares are judged
+ * over these deliveries (docs/decisions/0345).
+ */
+export const REACHED_DELIVERY_STATES: readonly DeliveryStateName[] = [
+  'received',
+  'downloading',
+  'installing',
+  'verifying',
+  'installed',
+  'failed',
+  'timed_out',
+  'rejected',
+];
+
+/**
+ * The silent bucket: open deliveries whose vehicle has not answered (never sent, handed to a
+ * broker, or parked for a car that is away). Expired and cancelled deliveries are in neither
+ * bucket: they ended without saying whether the vehicle had answered.
+ */
+export const NOT_REACHED_DELIVERY_STATES: readonly DeliveryStateName[] =
+  UNACKNOWLEDGED_DELIVERY_STATES;
+
+/**
+ * With `thresholdBasis: 'reached'`, the least share of a wave that must have answered before
+ * its reached shares may start the next wave or pause on failures: a wave whose vehicles are
+ * mostly silent is not judged on the few that answered.
+ */
+export const MIN_REACHED_SHARE = 0.5;
+
 /** States in which the vehicle has reported progress and owes the next report. */
 export const IN_PROGRESS_DELIVERY_STATES: readonly DeliveryStateName[] = [
   'received',

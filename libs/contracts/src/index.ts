@@ -29,7 +29,10 @@ export {
   DELIVERY_STATE_RANK,
   FAILURE_DELIVERY_STATES,
   IN_PROGRESS_DELIVERY_STATES,
+  MIN_REACHED_SHARE,
+  NOT_REACHED_DELIVERY_STATES,
   OPEN_DELIVERY_STATES,
+  REACHED_DELIVERY_STATES,
   SUCCESS_DELIVERY_STATES,
   TERMINAL_DELIVERY_STATES,
   TOLD_DELIVERY_STATES,
@@ -99,6 +102,7 @@ export {
   VEHICLE_ID_PATTERN,
   VehicleFilter,
   VehicleId,
+  WaveApprovalRequest,
   WaveProgress,
   WaveSpec,
 } from './campaign.js';
@@ -138,8 +142,18 @@ export {
 } from './api-key.js';
 export { PolicyHistory, PolicyReplaceRequest, PolicyVersion } from './router-policy.js';
 export {
-  CompletionEstimate,
-  EstimateBasis,
-  WaveEstimate,
-} from './completion-estimate.js';
+  ERROR_TABLE,
+  RoadcastError,
+  createError,
+  httpStatusOf,
+  isRoadcastError,
+  mqttReasonOf,
+  type ErrorEntry,
+  type MqttErrorCode,
+  type RoadcastErrorClass,
+  type RoadcastErrorCode,
+  type RoadcastErrorOptions,
+  type TemplateArgs,
+} from './roadcast-error.js';
+export { CompletionEstimate, EstimateBasis, WaveEstimate } from './completion-estimate.js';
 export { AuditEntry, AuditList, AuditQuery } from './audit.js';

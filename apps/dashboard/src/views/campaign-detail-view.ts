@@ -13,6 +13,7 @@ import { errorBox } from '../components/error-box.js';
 import { failureReasons } from '../components/failure-reasons.js';
 import { retryAction } from '../components/retry-action.js';
 import { stateMeters } from '../components/state-bars.js';
+import { waveApproval } from '../components/wave-approval.js';
 import { waveProgress } from '../components/wave-progress.js';
 
 /**
@@ -135,7 +136,16 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
     replaceChildren(
       waves,
       h('h2', { id: 'waves-title' }, 'Waves'),
-      waveProgress(c.waves, c.currentWave),
+      waveProgress(c.waves, c.currentWave, {
+        basis: c.options.thresholdBasis,
+        actions: (w) =>
+          w.state === 'awaiting_approval' && c.status === 'running'
+            ? waveApproval(ctx, c, w, (detail) => {
+                campaign = detail;
+                render();
+              })
+            : null,
+      }),
     );
     renderChart();
   }

@@ -128,6 +128,23 @@ export function campaignForm(
           { inputmode: 'decimal', placeholder: '5' },
           'Failed share that pauses the campaign',
         ),
+        field(
+          'approvalWaves',
+          'Waves needing approval',
+          { placeholder: '2, 3' },
+          'Wave numbers that wait for an operator to approve them',
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: id('thresholdBasis') }, 'Thresholds judged over'),
+          h(
+            'select',
+            { id: id('thresholdBasis'), name: 'thresholdBasis' },
+            h('option', { value: 'target', selected: true }, 'Every vehicle of the wave'),
+            h('option', { value: 'reached' }, 'Vehicles reached'),
+          ),
+        ),
         field('priority', 'Priority', { inputmode: 'numeric', placeholder: '0' }),
         field('startAt', 'Start', { type: 'datetime-local' }, 'Empty: now'),
         field('expiresAt', 'Expiry', { type: 'datetime-local' }, 'Empty: 30 days after the start'),

@@ -149,6 +149,13 @@ export function campaignsView(ctx: AppContext): View {
         h('h2', { id: `c-${c.id}` }, h('a', { href: `#/campaigns/${c.id}` }, c.name)),
         h('span', { class: `badge status-${c.status}` }, c.status),
         h('span', { class: 'muted' }, `${c.update.id} ${c.update.version}`),
+        c.awaitingApproval !== null
+          ? h(
+              'span',
+              { class: 'badge wave-awaiting_approval' },
+              `Wave ${c.awaitingApproval + 1} awaits approval`,
+            )
+          : null,
       ),
       c.status === 'paused' && c.pausedReason
         ? h('p', { class: 'paused-reason' }, `Paused: ${c.pausedReason}`)

@@ -103,6 +103,8 @@ export class Sweeper {
         o.logger.warn({ campaignId, wave: action.wave, reason: action.reason }, what);
       } else if (action.action === 'next-wave')
         o.logger.info({ campaignId, wave: action.wave }, 'next wave started');
+      else if (action.action === 'await-approval')
+        o.logger.info({ campaignId, wave: action.wave }, 'next wave awaits approval');
       else o.logger.info({ campaignId }, 'campaign completed');
     }
     await this.estimate();

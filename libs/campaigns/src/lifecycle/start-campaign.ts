@@ -9,6 +9,7 @@ import {
 } from './enqueue-pending.js';
 import { inTransaction } from './in-transaction.js';
 import { statusEvent } from './status-event.js';
+import { holdForApproval } from './hold-for-approval.js';
 
 /**
  * Campaign start: scheduled → running, once due, and its first wave starts. Safe to call
@@ -23,7 +24,8 @@ export async function startCampaign(deps: PipelineDeps, campaignId: string): Pro
   );
   if (rows.length === 0) return false;
   await statusEvent(deps, campaignId, 'running');
-  await startWave(deps, campaignId, 0);
+  // A first wave that requires approval waits for it like any other (docs/decisions/0344).
+  if (!(await holdForApproval(deps, campaignId, 0))) await startWave(deps, campaignId, 0);
   return true;
 }
 

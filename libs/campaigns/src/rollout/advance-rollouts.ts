@@ -4,6 +4,7 @@ import { pauseCampaign } from '../lifecycle/campaign-control.js';
 import { completeCampaign } from '../lifecycle/end-campaign.js';
 import { startWave } from '../lifecycle/start-campaign.js';
 import { statusEvent } from '../lifecycle/status-event.js';
+import { holdForApproval } from '../lifecycle/hold-for-approval.js';
 import { finishWave } from '../lifecycle/wave-control.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import { decideRollout, type RolloutDecision } from './decide-rollout.js';
@@ -36,6 +37,10 @@ export async function advanceRollouts(deps: PipelineDeps): Promise<RolloutAction
     } else if (decision.action === 'next-wave') {
       await finishWave(deps.pool, campaignId, decision.finished);
       if (await startWave(deps, campaignId, decision.wave)) done.push({ ...decision, campaignId });
+    } else if (decision.action === 'await-approval') {
+      await finishWave(deps.pool, campaignId, decision.finished);
+      if (await holdForApproval(deps, campaignId, decision.wave))
+        done.push({ ...decision, campaignId });
     } else if (await completeCampaign(deps, campaignId)) {
       await statusEvent(deps, campaignId, 'completed');
       done.push({ ...decision, campaignId });
