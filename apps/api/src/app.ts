@@ -13,6 +13,8 @@ import rateLimitPlugin from './plugins/rate-limit.js';
 import requestMetricsPlugin from './plugins/request-metrics.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import apiKeyRoutes from './routes/api-keys.js';
+import auditRoutes from './routes/audit.js';
+import campaignEstimateRoutes from './routes/campaign-estimates.js';
 import campaignRoutes from './routes/campaigns.js';
 import edgePoolRoutes from './routes/edge-pools.js';
 import regionRoutes from './routes/regions.js';
@@ -84,6 +86,8 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
   await app.register(routerPolicyRoutes);
   await app.register(apiKeyRoutes);
   await app.register(signingKeyRoutes);
+  await app.register(campaignEstimateRoutes);
+  await app.register(auditRoutes);
   const fanout = new EventFanout({
     redis: deps.redis,
     prefix: deps.prefix,

@@ -3,6 +3,7 @@ import type { ApiClient, Role } from './api-client.js';
 import type { AppContext, View } from './app-context.js';
 import { EventStream, type StreamStatus } from './event-stream.js';
 import { ProgressHistory } from './progress-history.js';
+import { auditView } from './views/audit-view.js';
 import { campaignDetailView } from './views/campaign-detail-view.js';
 import { campaignsView } from './views/campaigns-view.js';
 import { fleetView } from './views/fleet-view.js';
@@ -18,6 +19,7 @@ const NAV = [
   { hash: '#/campaigns', text: 'Campaigns' },
   { hash: '#/fleet', text: 'Fleet and edge' },
   { hash: '#/policy', text: 'Router policy' },
+  { hash: '#/audit', text: 'Audit log', adminOnly: true },
 ];
 
 /**
@@ -43,7 +45,9 @@ export function startShell(
     h(
       'ul',
       {},
-      NAV.map((n) => h('li', {}, h('a', { href: n.hash }, n.text))),
+      NAV.filter((n) => !('adminOnly' in n) || role === 'admin').map((n) =>
+        h('li', {}, h('a', { href: n.hash }, n.text)),
+      ),
     ),
   );
   const main = h('main', { id: 'content', tabindex: -1 });
@@ -73,7 +77,9 @@ export function startShell(
         ? fleetView(ctx)
         : hash === '#/policy'
           ? policyView(ctx)
-          : campaignsView(ctx);
+          : hash === '#/audit'
+            ? auditView(ctx)
+            : campaignsView(ctx);
     if (!detail) document.title = 'Roadcast';
     for (const link of nav.querySelectorAll('a')) {
       const current = hash.startsWith(link.getAttribute('href') ?? '');

@@ -24,6 +24,14 @@ export interface CampaignFormValues {
   approvalWaves?: string;
   /** What the thresholds' shares are of: 'target' (default) or 'reached'. */
   thresholdBasis?: string;
+  /** Minutes; empty: no in-progress timeout. */
+  timeoutMinutes?: string;
+  /** Attempts in all; empty: no automatic retry. */
+  retryMaxAttempts?: string;
+  /** Seconds before the first retry; empty: the API's default. */
+  retryBackoffSeconds?: string;
+  /** 'pause' (the default) or 'cancel'. */
+  onFailureThreshold?: string;
 }
 
 const list = (text: string) =>
@@ -94,5 +102,28 @@ export function campaignRequest(v: CampaignFormValues): CampaignCreateRequest {
   if (v.priority.trim()) request.priority = numeric(v.priority);
   if (v.startAt.trim()) request.startAt = instant(v.startAt);
   if (v.expiresAt.trim()) request.expiresAt = instant(v.expiresAt);
+  const options = campaignOptions(v);
+  if (Object.keys(options).length > 0)
+    request.options = { ...(request.options as Record<string, unknown> | undefined), ...options };
   return request as unknown as CampaignCreateRequest;
+}
+
+/** Timeouts, automatic retry and what a crossed failure threshold does, where the form set them. */
+function campaignOptions(v: CampaignFormValues): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  const minutes = (v.timeoutMinutes ?? '').trim();
+  if (minutes) {
+    const n = numeric(minutes);
+    options.inProgressTimeout = typeof n === 'number' ? Math.round(n * 60) : n;
+  }
+  const attempts = (v.retryMaxAttempts ?? '').trim();
+  const backoff = (v.retryBackoffSeconds ?? '').trim();
+  if (attempts || backoff) {
+    options.retry = {
+      maxAttempts: numeric(attempts),
+      ...(backoff ? { backoffSeconds: numeric(backoff) } : {}),
+    };
+  }
+  if (v.onFailureThreshold === 'cancel') options.onFailureThreshold = 'cancel';
+  return options;
 }

@@ -154,6 +154,7 @@ export async function startTracker(
     silentAfterMs: settings.TRACKER_SILENT_AFTER_MS,
     fanoutBatchSize: settings.FANOUT_BATCH_SIZE,
     sweepStretch: settings.TRACKER_SWEEP_STRETCH,
+    estimateIntervalMs: settings.TRACKER_ESTIMATE_INTERVAL_MS,
     onChanged: (campaignIds) => progress.markChanged(campaignIds),
     ...(resendPacer ? { resendPacer } : {}),
   });

@@ -100,3 +100,18 @@ export {
   type WindowVerdict,
 } from './pacing/maintenance-windows.js';
 export { listRegions, regionTimeZones, setRegionTimeZone } from './pacing/regions.js';
+// Predicted completion (docs/decisions/0354).
+export {
+  accumulate,
+  COMPLETION_METHOD,
+  estimateCompletion,
+  harmonic,
+  observeRates,
+  SETTLE_MS,
+  type CampaignObservation,
+  type PredictedWave,
+  type PreviousObservation,
+  type WaveObservation,
+} from './estimates/completion-model.js';
+export { refreshCompletionEstimates } from './estimates/refresh-estimates.js';
+export { readCompletionEstimate } from './estimates/read-estimate.js';

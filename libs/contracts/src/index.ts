@@ -156,3 +156,5 @@ export {
   type TemplateArgs,
 } from './roadcast-error.js';
 export { Region, RegionId, RegionList, RegionUpdateRequest } from './region.js';
+export { CompletionEstimate, EstimateBasis, WaveEstimate } from './completion-estimate.js';
+export { AuditEntry, AuditList, AuditQuery } from './audit.js';

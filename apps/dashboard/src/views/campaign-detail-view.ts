@@ -1,5 +1,5 @@
 import { h, keepingFocus, replaceChildren } from '../dom.js';
-import type { CampaignDetail } from '../api-types.js';
+import type { CampaignDetail, CompletionEstimate } from '../api-types.js';
 import type { AppContext, View } from '../app-context.js';
 import { coalesce } from '../coalesce.js';
 import { normaliseCounts, PROBLEM_STATES } from '../delivery-states.js';
@@ -7,10 +7,12 @@ import type { LiveEvent } from '../event-stream.js';
 import { formatDateTime, formatNumber, relative } from '../format.js';
 import { ackChart } from '../components/ack-chart.js';
 import { campaignActions } from '../components/campaign-actions.js';
+import { completionEstimate } from '../components/completion-estimate.js';
 import { deliveriesTable } from '../components/deliveries-table.js';
 import { errorBox } from '../components/error-box.js';
 import { failureReasons } from '../components/failure-reasons.js';
 import { pacingFacts } from '../components/pacing-facts.js';
+import { retryAction } from '../components/retry-action.js';
 import { stateMeters } from '../components/state-bars.js';
 import { waveApproval } from '../components/wave-approval.js';
 import { waveProgress } from '../components/wave-progress.js';
@@ -26,6 +28,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
   const progress = h('section', { class: 'card', 'aria-labelledby': 'progress-title' });
   const waves = h('section', { class: 'card', 'aria-labelledby': 'waves-title' });
   const chart = h('section', { class: 'card', 'aria-labelledby': 'chart-title' });
+  const estimate = h('section', { class: 'card', 'aria-labelledby': 'estimate-title' });
   const failures = h('div', {});
   const deliveries = deliveriesTable(ctx, id);
   const element = h(
@@ -34,6 +37,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
     h('p', {}, h('a', { href: '#/campaigns' }, '← All campaigns')),
     summary,
     h('div', { class: 'columns' }, progress, chart),
+    estimate,
     waves,
     failures,
     deliveries.element,
@@ -44,6 +48,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
       campaign = await ctx.api.get<CampaignDetail>(`/v1/campaigns/${id}`);
       ctx.history.record(id, Date.now(), campaign.counts);
       render();
+      void loadEstimate();
       const problems = PROBLEM_STATES.reduce((n, s) => n + campaign!.counts[s], 0);
       if (problems !== failedSeen) {
         failedSeen = problems;
@@ -51,6 +56,23 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
       }
     } catch (err) {
       replaceChildren(summary, errorBox(err));
+    }
+  }
+
+  async function loadEstimate(): Promise<void> {
+    try {
+      const answer = await ctx.api.get<CompletionEstimate>(`/v1/campaigns/${id}/estimate`);
+      replaceChildren(
+        estimate,
+        h('h2', { id: 'estimate-title' }, 'Predicted completion'),
+        completionEstimate(answer),
+      );
+    } catch (err) {
+      replaceChildren(
+        estimate,
+        h('h2', { id: 'estimate-title' }, 'Predicted completion'),
+        errorBox(err),
+      );
     }
   }
 
@@ -67,6 +89,10 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
           h('h1', {}, c.name),
           h('span', { class: `badge status-${c.status}` }, c.status),
           campaignActions(ctx, c, (detail) => {
+            campaign = detail;
+            render();
+          }),
+          retryAction(ctx, c, (detail) => {
             campaign = detail;
             render();
           }),
@@ -90,6 +116,14 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
           h('dt', {}, 'Created by'),
           h('dd', {}, c.createdBy),
           pacingFacts(c),
+          h('dt', {}, 'Failed / timed out'),
+          h(
+            'dd',
+            { 'data-count': 'failures' },
+            `${formatNumber(c.counts.failed)} failed, ${formatNumber(c.counts.timed_out)} timed out`,
+          ),
+          h('dt', {}, 'Timeout and retry'),
+          h('dd', {}, controlSummary(c)),
           c.completedAt
             ? [h('dt', {}, 'Completed'), h('dd', {}, formatDateTime(c.completedAt))]
             : null,
@@ -147,4 +181,16 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
       refreshTable.cancel();
     },
   };
+}
+
+/** The campaign's timeout, retry and failure-threshold settings in one line. */
+function controlSummary(c: CampaignDetail): string {
+  const o = c.options;
+  const timeout = o.inProgressTimeout
+    ? `timeout after ${formatNumber(Math.round(o.inProgressTimeout / 60))} min of silence`
+    : 'no in-progress timeout';
+  const retry = o.retry
+    ? `retry up to ${o.retry.maxAttempts} attempts, backoff ${formatNumber(o.retry.backoffSeconds)} s`
+    : 'no automatic retry';
+  return `${timeout}; ${retry}; ${o.onFailureThreshold} on failure threshold`;
 }

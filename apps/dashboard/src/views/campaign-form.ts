@@ -150,6 +150,44 @@ export function campaignForm(
         field('expiresAt', 'Expiry', { type: 'datetime-local' }, 'Empty: 30 days after the start'),
       ),
     ),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Timeouts and retries'),
+      h(
+        'div',
+        { class: 'grid' },
+        field(
+          'timeoutMinutes',
+          'In-progress timeout (minutes)',
+          { inputmode: 'decimal', placeholder: 'none' },
+          'A vehicle silent this long after reporting progress counts as timed out (a failure)',
+        ),
+        field(
+          'retryMaxAttempts',
+          'Automatic retry: attempts in all',
+          { inputmode: 'numeric', placeholder: 'none' },
+          '2–10, the first included; empty: failures are not retried by themselves',
+        ),
+        field(
+          'retryBackoffSeconds',
+          'Retry backoff (seconds)',
+          { inputmode: 'numeric', placeholder: '300' },
+          'Wait before the first retry, doubling with each attempt',
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: id('onFailureThreshold') }, 'When the failure threshold is crossed'),
+          h(
+            'select',
+            { id: id('onFailureThreshold'), name: 'onFailureThreshold' },
+            h('option', { value: 'pause', selected: true }, 'Pause the campaign'),
+            h('option', { value: 'cancel' }, 'Cancel it and tell the vehicles'),
+          ),
+        ),
+      ),
+    ),
     problems,
     h(
       'div',

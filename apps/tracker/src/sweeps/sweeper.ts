@@ -3,6 +3,7 @@ import type pg from 'pg';
 import {
   advanceRollouts,
   expireCampaigns,
+  refreshCompletionEstimates,
   retryDueDeliveries,
   StretchCursors,
   timeOutSilentDeliveries,
@@ -33,6 +34,8 @@ export interface SweeperOptions {
   sweepStretch: number;
   /** Paces re-sends per broker (docs/decisions/0349). */
   resendPacer?: ResendPacer;
+  /** How often predicted completion is recomputed, at most; 0 or absent: never. */
+  estimateIntervalMs?: number;
   /** Campaigns whose counts a pass changed (for progress events). */
   onChanged?(campaignIds: Iterable<string>): void;
 }
@@ -40,7 +43,7 @@ export interface SweeperOptions {
 /**
  * The tracker's timers, run one after another on one interval: expiry first (an expired
  * campaign must not start a wave), then in-progress timeouts and automatic retries (so the
- * rollout sees their counts), the rollout, re-sends and the silent-vehicle report. Every
+ * rollout sees their counts), the rollout, predicted completion, re-sends and the silent-vehicle report. Every
  * change is a `libs/campaigns` operation guarded in SQL, so several trackers may sweep at once.
  */
 export class Sweeper {
@@ -49,6 +52,7 @@ export class Sweeper {
   private readonly pipeline: PipelineDeps;
   private readonly timeoutCursors: StretchCursors;
   private readonly retryCursors: StretchCursors;
+  private estimatedAt = 0;
 
   constructor(private readonly options: SweeperOptions) {
     this.pipeline = {
@@ -106,6 +110,7 @@ export class Sweeper {
         o.logger.info({ campaignId, wave: action.wave }, 'next wave awaits approval');
       else o.logger.info({ campaignId }, 'campaign completed');
     }
+    await this.estimate();
     await retryUnacknowledged({
       pool: o.pool,
       presence: o.presence,
@@ -116,6 +121,20 @@ export class Sweeper {
       ...(o.resendPacer ? { pacer: o.resendPacer } : {}),
     });
     o.metrics.silentVehicles.set(await countSilentVehicles(o.pool, o.silentAfterMs));
+  }
+
+  /** Predicted completion, after the rollout so it sees this pass's wave changes (0354). */
+  private async estimate(): Promise<void> {
+    const every = this.options.estimateIntervalMs ?? 0;
+    if (every <= 0 || Date.now() - this.estimatedAt < every) return;
+    this.estimatedAt = Date.now();
+    // A prediction is never worth the re-sends and reports after it: a failure is logged only.
+    try {
+      const campaigns = await refreshCompletionEstimates(this.options.pool);
+      this.options.logger.debug({ campaigns }, 'completion estimates refreshed');
+    } catch (err) {
+      this.options.logger.error({ err }, 'completion estimates not refreshed');
+    }
   }
 
   private async timeOut(): Promise<void> {

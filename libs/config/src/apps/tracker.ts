@@ -102,6 +102,12 @@ export const TrackerSettings = Type.Object({
     100,
     1_000_000,
   ),
+  TRACKER_ESTIMATE_INTERVAL_MS: int(
+    'How often the predicted completion of running campaigns is recomputed (from the counters); 0 turns it off',
+    30_000,
+    0,
+    3_600_000,
+  ),
   TRACKER_SILENT_AFTER_MS: int(
     'A vehicle with unacknowledged notices not seen this long is reported silent (never failed)',
     86_400_000,
