@@ -61,6 +61,12 @@ export {
   type RetryResult,
 } from './deliveries/retry-deliveries.js';
 export { verifyBoot, type BootVerdict } from './deliveries/verify-boot.js';
+export { decideBootsOf, decideDueBoots, type DecidedBoot } from './deliveries/decide-boots.js';
+export {
+  recordStatusReports,
+  type RecordedStatus,
+  type StatusReport,
+} from './inventory/record-status.js';
 export {
   decideRollout,
   type CampaignProgress,

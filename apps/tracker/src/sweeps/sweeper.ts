@@ -2,10 +2,12 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import {
   advanceRollouts,
+  decideDueBoots,
   expireCampaigns,
   retryDueDeliveries,
   StretchCursors,
   timeOutSilentDeliveries,
+  type DecidedBoot,
   type PipelineDeps,
 } from '@roadcast/campaigns';
 import type { PipelineQueues } from '@roadcast/queue';
@@ -32,6 +34,8 @@ export interface SweeperOptions {
   sweepStretch: number;
   /** Campaigns whose counts a pass changed (for progress events). */
   onChanged?(campaignIds: Iterable<string>): void;
+  /** Healthy-boot verdicts of observation windows that ran out (counted and logged there). */
+  onBoots?(boots: readonly DecidedBoot[]): void;
 }
 
 /**
@@ -46,6 +50,7 @@ export class Sweeper {
   private readonly pipeline: PipelineDeps;
   private readonly timeoutCursors: StretchCursors;
   private readonly retryCursors: StretchCursors;
+  private readonly bootCursors: StretchCursors;
 
   constructor(private readonly options: SweeperOptions) {
     this.pipeline = {
@@ -58,6 +63,7 @@ export class Sweeper {
     };
     this.timeoutCursors = new StretchCursors(options.sweepStretch);
     this.retryCursors = new StretchCursors(options.sweepStretch);
+    this.bootCursors = new StretchCursors(options.sweepStretch);
   }
 
   start(): void {
@@ -90,6 +96,7 @@ export class Sweeper {
       );
     }
     await this.timeOut();
+    o.onBoots?.(await decideDueBoots(o.pool, this.bootCursors));
     await this.retryFailures();
     for (const action of await advanceRollouts(this.pipeline)) {
       o.metrics.waveTransitions.inc({ action: action.action });
