@@ -45,6 +45,11 @@ export {
 } from './deliveries/stretch-cursors.js';
 export { enqueuePendingDeliveries, type DeliveryRange } from './lifecycle/enqueue-pending.js';
 export {
+  DYNAMIC_JOIN_LIMIT,
+  joinDynamicCampaigns,
+  type DynamicJoin,
+} from './lifecycle/join-dynamic.js';
+export {
   recordPublishOutcomes,
   type PublishOutcomes,
 } from './deliveries/record-publish-outcomes.js';

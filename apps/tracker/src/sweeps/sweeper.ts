@@ -4,6 +4,7 @@ import {
   advanceRollouts,
   decideDueBoots,
   expireCampaigns,
+  joinDynamicCampaigns,
   retryDueDeliveries,
   StretchCursors,
   timeOutSilentDeliveries,
@@ -40,9 +41,10 @@ export interface SweeperOptions {
 
 /**
  * The tracker's timers, run one after another on one interval: expiry first (an expired
- * campaign must not start a wave), then in-progress timeouts and automatic retries (so the
- * rollout sees their counts), the rollout, re-sends and the silent-vehicle report. Every
- * change is a `libs/campaigns` operation guarded in SQL, so several trackers may sweep at once.
+ * campaign must not start a wave), then dynamic joins, in-progress timeouts, healthy-boot
+ * observation windows and automatic retries (so the rollout sees their counts), the rollout,
+ * re-sends and the silent-vehicle report. Every change is a `libs/campaigns` operation guarded
+ * in SQL, so several trackers may sweep at once.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -95,6 +97,7 @@ export class Sweeper {
         'campaign expired',
       );
     }
+    await this.joinDynamic();
     await this.timeOut();
     o.onBoots?.(await decideDueBoots(o.pool, this.bootCursors));
     await this.retryFailures();
@@ -117,6 +120,24 @@ export class Sweeper {
       maxAttempts: o.retryMaxAttempts,
     });
     o.metrics.silentVehicles.set(await countSilentVehicles(o.pool, o.silentAfterMs));
+  }
+
+  /** Vehicles registered or changed since the last pass join the dynamic campaigns they match. */
+  private async joinDynamic(): Promise<void> {
+    const joins = await joinDynamicCampaigns(this.pipeline);
+    for (const join of joins) {
+      this.options.metrics.dynamicJoined.inc(join.deliveryIds.length);
+      this.options.logger.info(
+        {
+          campaignId: join.campaignId,
+          wave: join.wave,
+          deliveries: join.deliveryIds.length,
+          enqueued: join.enqueued,
+        },
+        'vehicles joined a dynamic campaign',
+      );
+    }
+    this.options.onChanged?.(joins.map((j) => j.campaignId));
   }
 
   private async timeOut(): Promise<void> {

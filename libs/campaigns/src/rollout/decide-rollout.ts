@@ -22,6 +22,8 @@ export interface CampaignProgress {
   materializing?: boolean;
   /** What a crossed failure threshold does (pause by default). */
   onFailureThreshold?: 'pause' | 'cancel';
+  /** Vehicles may still join (docs/decisions/0351): it runs until it expires or is cancelled. */
+  dynamic?: boolean;
 }
 
 export type RolloutDecision =
@@ -35,7 +37,7 @@ export type RolloutDecision =
  * - pause (or cancel, as the campaign chose) when a started wave's failures (failed, timed
  *   out, rejected) exceed its failure threshold;
  * - start the next wave when the current one has installed its success threshold;
- * - complete when every wave has started and no delivery is unfinished;
+ * - complete when every wave has started and no delivery is unfinished, unless it is dynamic;
  * - neither of the last two while deliveries are still being written.
  * Vehicles that are offline are neither failures nor successes; they only delay success.
  */
@@ -65,7 +67,8 @@ export function decideRollout(campaign: CampaignProgress): RolloutDecision {
     return { action: 'none' };
   }
   const allStarted = waves.every((w) => w.state === 'running' || w.state === 'done');
-  if (allStarted && waves.every((w) => w.unfinished === 0)) return { action: 'complete' };
+  if (allStarted && !campaign.dynamic && waves.every((w) => w.unfinished === 0))
+    return { action: 'complete' };
   return { action: 'none' };
 }
 

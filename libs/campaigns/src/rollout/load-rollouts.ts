@@ -9,7 +9,7 @@ import type { CampaignProgress, WaveProgress } from './decide-rollout.js';
 
 const LOAD_SQL = `
 SELECT c.id, c.current_wave AS "currentWave", c.materialized_at IS NULL AS materializing,
-       c.on_failure_threshold AS "onFailureThreshold",
+       c.on_failure_threshold AS "onFailureThreshold", c.dynamic,
        w.index, w.state::text AS state, w.size,
        w.success_threshold AS "successThreshold", w.failure_threshold AS "failureThreshold",
        COALESCE(sum(k.count) FILTER (WHERE k.state IN ${sqlList(SUCCESS_DELIVERY_STATES)}), 0)::bigint AS installed,
@@ -19,7 +19,7 @@ FROM campaigns c
 JOIN campaign_waves w ON w.campaign_id = c.id
 LEFT JOIN campaign_counters k ON k.campaign_id = c.id AND k.wave = w.index
 WHERE c.status = 'running'
-GROUP BY c.id, c.current_wave, c.materialized_at, c.on_failure_threshold, w.index, w.state, w.size,
+GROUP BY c.id, c.current_wave, c.materialized_at, c.on_failure_threshold, c.dynamic, w.index, w.state, w.size,
          w.success_threshold, w.failure_threshold
 ORDER BY c.id, w.index`;
 
@@ -31,6 +31,7 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
       currentWave: number;
       materializing: boolean;
       onFailureThreshold: 'pause' | 'cancel';
+      dynamic: boolean;
       installed: number;
       failures: number;
       unfinished: number;
@@ -44,6 +45,7 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
       waves: [],
       materializing: r.materializing,
       onFailureThreshold: r.onFailureThreshold,
+      dynamic: r.dynamic,
     };
     c.waves.push({
       index: r.index,
