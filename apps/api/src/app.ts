@@ -16,6 +16,7 @@ import apiKeyRoutes from './routes/api-keys.js';
 import campaignRoutes from './routes/campaigns.js';
 import edgePoolRoutes from './routes/edge-pools.js';
 import eventRoutes from './routes/events.js';
+import inventoryRoutes from './routes/inventory.js';
 import routerPolicyRoutes from './routes/router-policy.js';
 import signingKeyRoutes from './routes/signing-keys.js';
 import vehicleRoutes from './routes/vehicles.js';
@@ -80,6 +81,7 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
   await app.register(routerPolicyRoutes);
   await app.register(apiKeyRoutes);
   await app.register(signingKeyRoutes);
+  await app.register(inventoryRoutes);
   const fanout = new EventFanout({
     redis: deps.redis,
     prefix: deps.prefix,

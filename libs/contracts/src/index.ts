@@ -137,3 +137,12 @@ export {
   type ApiRoleName,
 } from './api-key.js';
 export { PolicyHistory, PolicyReplaceRequest, PolicyVersion } from './router-policy.js';
+export {
+  CampaignCompliance,
+  ComponentId,
+  ComponentInventory,
+  ComponentInventoryQuery,
+  ComponentList,
+  ComponentParams,
+  VehicleInventory,
+} from './inventory.js';
