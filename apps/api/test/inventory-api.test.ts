@@ -122,3 +122,40 @@ test('the inventory routes are in the OpenAPI document', async () => {
   assert.ok(paths.includes('/v1/inventory/components/{component}'), paths.join(', '));
   assert.ok(paths.includes('/v1/inventory/components'));
 });
+
+test('a campaign targets vehicles by the version they report, or by not running it', async () => {
+  const targetSize = async (reportedVersion: Record<string, string>) => {
+    const res = await f.call(f.keys.operator, {
+      method: 'POST',
+      url: '/v1/campaigns',
+      payload: {
+        name: 'by reported version',
+        update: { ...validUpdate, version: '4.0.0' },
+        target: { filter: { tags: ['inventory'], reportedVersion } },
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const detail = await f.call(f.keys.viewer, {
+      method: 'GET',
+      url: `/v1/campaigns/${res.json().id}/deliveries?limit=100`,
+    });
+    return (detail.json().items as unknown[]).length;
+  };
+  assert.equal(await targetSize({ component: validUpdate.id, version: validUpdate.version }), 6);
+  assert.equal(await targetSize({ component: validUpdate.id, notVersion: validUpdate.version }), 3);
+  assert.equal(await targetSize({ component: 'telematics', notVersion: '7' }), 0);
+
+  const both = await f.call(f.keys.operator, {
+    method: 'POST',
+    url: '/v1/campaigns',
+    payload: {
+      name: 'ambiguous',
+      update: validUpdate,
+      target: {
+        filter: { reportedVersion: { component: 'x', version: '1', notVersion: '2' } },
+      },
+    },
+  });
+  assert.equal(both.statusCode, 400);
+  assert.equal(both.json().code, 'ROADCAST_ERR_VALIDATION');
+});

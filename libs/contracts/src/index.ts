@@ -95,6 +95,7 @@ export {
   PauseRequest,
   RetryRequest,
   RetryResult,
+  ReportedVersionFilter,
   Rollout,
   VEHICLE_ID_PATTERN,
   VehicleFilter,
