@@ -12,3 +12,4 @@ export type {
   VehicleDetail,
   WaveProgress,
 } from '@roadcast/contracts';
+export type { ComponentInventory, ComponentList, VehicleInventory } from '@roadcast/contracts';

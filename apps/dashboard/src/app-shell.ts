@@ -6,6 +6,7 @@ import { ProgressHistory } from './progress-history.js';
 import { campaignDetailView } from './views/campaign-detail-view.js';
 import { campaignsView } from './views/campaigns-view.js';
 import { fleetView } from './views/fleet-view.js';
+import { inventoryView } from './views/inventory-view.js';
 import { policyView } from './views/policy-view.js';
 
 const STATUS_TEXT: Record<StreamStatus, string> = {
@@ -17,6 +18,7 @@ const STATUS_TEXT: Record<StreamStatus, string> = {
 const NAV = [
   { hash: '#/campaigns', text: 'Campaigns' },
   { hash: '#/fleet', text: 'Fleet and edge' },
+  { hash: '#/inventory', text: 'Inventory' },
   { hash: '#/policy', text: 'Router policy' },
 ];
 
@@ -73,7 +75,9 @@ export function startShell(
         ? fleetView(ctx)
         : hash === '#/policy'
           ? policyView(ctx)
-          : campaignsView(ctx);
+          : hash === '#/inventory'
+            ? inventoryView(ctx)
+            : campaignsView(ctx);
     if (!detail) document.title = 'Roadcast';
     for (const link of nav.querySelectorAll('a')) {
       const current = hash.startsWith(link.getAttribute('href') ?? '');
