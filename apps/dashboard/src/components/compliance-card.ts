@@ -41,13 +41,14 @@ export function complianceCard(ctx: AppContext): {
             meter({
               label: `on target version ${c.version}`,
               percent,
-              text: `${percent}%: ${formatNumber(c.onVersion)} of ${formatNumber(c.targeted)} run ${component} ${c.version}`,
+              text: `${percent}% (${formatNumber(c.onVersion)} of ${formatNumber(c.targeted)})`,
               tone: 'installed',
             }),
             h(
               'p',
               { class: 'muted' },
-              `${formatNumber(c.reporting)} of ${formatNumber(c.targeted)} targeted vehicles reported a version of ${component}.`,
+              `${formatNumber(c.onVersion)} of ${formatNumber(c.targeted)} targeted vehicles report running ${component} ${c.version}; ` +
+                `${formatNumber(c.reporting)} reported a version of it.`,
             ),
           ]
         : null,
