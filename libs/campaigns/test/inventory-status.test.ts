@@ -230,3 +230,34 @@ test('without healthy boot an installed ack is installed at once', async () => {
     ['installed'],
   );
 });
+
+test('a report that repeats the stored versions is a heap-only update of both tables', async () => {
+  const seeded = await seedCampaign(db.pool, { status: 'running', deliveries: ['published'] });
+  const vehicle = seeded.vehicleIds[0]!;
+  const repeat = (at: string) =>
+    report(vehicle, at, {
+      components: [{ id: 'head-unit', version: '1.0.0' }],
+      bootHealth: 'healthy',
+      bootedAt: '2026-11-29T09:00:00.000Z',
+    });
+  await recordStatusReports(db.pool, [repeat('2026-11-29T10:00:00.000Z')]);
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await recordStatusReports(client, [repeat('2026-11-29T10:01:00.000Z')]);
+    await recordStatusReports(client, [repeat('2026-11-29T10:02:00.000Z')]);
+    const { rows } = await client.query<{ relname: string; upd: number; hot: number }>(
+      `SELECT relname, n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot
+       FROM pg_stat_xact_user_tables WHERE relname IN ('vehicle_status', 'vehicle_components')
+       ORDER BY relname`,
+    );
+    assert.equal(rows.length, 2);
+    for (const row of rows) {
+      assert.ok(row.upd >= 2, `${row.relname}: both reports updated it`);
+      assert.equal(row.hot, row.upd, `${row.relname}: every update heap-only`);
+    }
+    await client.query('ROLLBACK');
+  } finally {
+    client.release();
+  }
+});

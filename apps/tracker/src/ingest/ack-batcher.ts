@@ -19,6 +19,8 @@ export interface AckBatcherOptions<T = ParsedAck, R = AppliedAck[]> {
   logger: Logger;
   /** Delay before a failed batch is tried again (Postgres down, a lock timeout). */
   retryDelayMs?: number;
+  /** What the items are, for the log (default "ack"). */
+  itemName?: string;
 }
 
 /**
@@ -98,7 +100,11 @@ export class AckBatcher<T = ParsedAck, R = AppliedAck[]> {
         this.options.onApplied?.(applied, batch.length, acks);
         return;
       } catch (err) {
-        this.options.logger.error({ err, acks: batch.length }, 'ack batch not applied; retrying');
+        const what = this.options.itemName ?? 'ack';
+        this.options.logger.error(
+          { err, items: batch.length },
+          `${what} batch not applied; retrying`,
+        );
         await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1_000));
       }
     }

@@ -45,6 +45,7 @@ export class StatusIngestion {
       batchSize: options.batchSize,
       flushIntervalMs: options.flushIntervalMs,
       logger,
+      itemName: 'status report',
       apply: async (reports) => {
         const recorded = await recordStatusReports(pool, reports);
         return { recorded, boots: await decideBootsOf(pool, recorded.stored) };

@@ -86,7 +86,7 @@ export interface RecordedStatus {
 }
 
 export async function recordStatusReports(
-  pool: pg.Pool,
+  pool: pg.Pool | pg.PoolClient,
   reports: readonly StatusReport[],
 ): Promise<RecordedStatus> {
   if (reports.length === 0) return { stored: [], known: [], components: 0 };
