@@ -39,7 +39,11 @@ export class SimulatedVehicle {
   duplicates = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
-  /** Versions the car runs now, per component, when they differ from what the SDK knows. */
+  /**
+   * Versions the car booted since it started, per component: a fall-back differs from what the
+   * SDK's store says was installed. Otherwise the store (read once opened) and the base
+   * version tell.
+   */
   private readonly running = new Map<string, string>();
   private bootedAt: string;
 
@@ -56,10 +60,6 @@ export class SimulatedVehicle {
     },
   ) {
     this.bootedAt = new Date().toISOString();
-    for (const component of inventory.components) {
-      const version = this.versionOf(component);
-      if (version) this.running.set(component, version);
-    }
     client.on('notice', (notice) => this.onNotice(notice));
     client.on('rejected', (r) => {
       this.rejections += 1;
@@ -93,7 +93,11 @@ export class SimulatedVehicle {
 
   /** What the car reports on its status topic: its components and how its last boot went. */
   statusReport(): VehicleStatusReport {
-    const components = [...this.running.entries()].map(([id, version]) => ({ id, version }));
+    const ids = new Set([...this.inventory.components, ...this.running.keys()]);
+    const components = [...ids].flatMap((id) => {
+      const version = this.versionOf(id);
+      return version === undefined ? [] : [{ id, version }];
+    });
     return {
       ...(components[0] ? { softwareVersion: components[0].version } : {}),
       components,
