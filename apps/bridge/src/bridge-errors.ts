@@ -1,22 +1,16 @@
-/** Errors of the bridge's publishing path, coded like every Roadcast error. */
-export const BRIDGE_ERRORS = {
-  ROADCAST_ERR_BROKER_UNAVAILABLE: 'the edge broker is not connected or its circuit is open',
-  ROADCAST_ERR_PUBLISH_TIMEOUT: 'the edge broker did not acknowledge in time',
-  ROADCAST_ERR_PUBLISH_REFUSED: 'the edge broker refused the notice',
-  ROADCAST_ERR_NO_BROKER: 'no active edge broker for the vehicle',
-  ROADCAST_ERR_LINK_CLOSED: 'the connection closed before the broker acknowledged',
-} as const;
-export type BridgeErrorCode = keyof typeof BRIDGE_ERRORS;
+import type { RoadcastErrorCode } from '@roadcast/contracts';
 
-export class BridgeError extends Error {
-  readonly code: BridgeErrorCode;
-  /** The MQTT reason code when the broker answered with one. */
-  readonly reasonCode: number | undefined;
+/** Why the bridge could not publish a delivery; each code's meaning is in the error table. */
+export type PublishFailureCode = Extract<
+  RoadcastErrorCode,
+  | 'ROADCAST_ERR_NO_BROKER'
+  | 'ROADCAST_ERR_BROKER_UNAVAILABLE'
+  | 'ROADCAST_ERR_PUBLISH_TIMEOUT'
+  | 'ROADCAST_ERR_PUBLISH_REFUSED'
+  | 'ROADCAST_ERR_LINK_CLOSED'
+>;
 
-  constructor(code: BridgeErrorCode, detail?: string, reasonCode?: number) {
-    super(detail ? `${BRIDGE_ERRORS[code]}: ${detail}` : BRIDGE_ERRORS[code]);
-    this.name = 'BridgeError';
-    this.code = code;
-    this.reasonCode = reasonCode;
-  }
+/** What a delivery's last error records: the code, then what failed where there is more to say. */
+export function publishFailure(code: PublishFailureCode, detail?: string): string {
+  return detail ? `${code}: ${detail}` : code;
 }

@@ -135,12 +135,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     logger,
     ...(options.materialization ? { materialization: options.materialization } : {}),
   };
+  const progress = new ProgressEvents({ pool: db.pool, redis, prefix: options.prefix, logger });
   const ctx: BridgeContext = {
     pool: db.pool,
     publisher,
     statusCache: new CampaignStatusCache(db.pool, options.statusCacheMs),
     pipeline,
-    progress: new ProgressEvents({ pool: db.pool, redis, prefix: options.prefix, logger }),
+    progress,
     logger,
   };
   const workers: Worker[] = startWorkers(ctx, {
@@ -184,6 +185,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       clearInterval(resumeTimer);
       await ingest?.close();
       await Promise.allSettled(workers.map((w) => w.close()));
+      await progress.close();
       await links.close();
       await sticky.close();
       await queues.close();

@@ -15,6 +15,7 @@ import type { BridgeMetrics } from './bridge-metrics.js';
 import type { DeliveryToPublish } from './delivery-store.js';
 import { buildNoticeBatch, type OutgoingNotice } from './notice-factory.js';
 import { PublishReport } from './publish-report.js';
+import { publishFailure } from './bridge-errors.js';
 
 export interface NoticePublisherOptions {
   resolver: BrokerResolver;
@@ -53,7 +54,7 @@ export class NoticePublisher {
     for (let i = 0; i < deliveries.length; i += 1) {
       const broker = brokers[i];
       if (!broker) {
-        report.fail(i, undefined, 'ROADCAST_ERR_NO_BROKER');
+        report.fail(i, undefined, publishFailure('ROADCAST_ERR_NO_BROKER'));
         continue;
       }
       const group = groups.get(broker.id);
@@ -83,14 +84,15 @@ export class NoticePublisher {
     const failAll = (error: string) => {
       for (const i of indexes) report.fail(i, broker.id, error);
     };
-    if (!breaker.tryAcquire()) return failAll('ROADCAST_ERR_BROKER_UNAVAILABLE: circuit open');
+    if (!breaker.tryAcquire())
+      return failAll(publishFailure('ROADCAST_ERR_BROKER_UNAVAILABLE', 'circuit open'));
     if (!(await link.waitConnected(this.options.connectWaitMs))) {
       breaker.failure();
       this.options.logger.warn(
         { brokerId: broker.id, deliveries: indexes.length },
         'edge broker unavailable',
       );
-      return failAll('ROADCAST_ERR_BROKER_UNAVAILABLE: not connected');
+      return failAll(publishFailure('ROADCAST_ERR_BROKER_UNAVAILABLE', 'not connected'));
     }
     const notices = await buildNoticeBatch(
       indexes.map((i) => all[i]!),
@@ -106,15 +108,19 @@ export class NoticePublisher {
       if (code >= 0 && code < REFUSED) {
         report.accept(i, code === NO_MATCHING_SUBSCRIBERS ? 'parked' : 'published', broker.id);
       } else if (code >= REFUSED) {
-        report.fail(i, broker.id, `ROADCAST_ERR_PUBLISH_REFUSED: reason 0x${code.toString(16)}`);
+        report.fail(
+          i,
+          broker.id,
+          publishFailure('ROADCAST_ERR_PUBLISH_REFUSED', `reason 0x${code.toString(16)}`),
+        );
       } else {
         brokerFailed = true;
         report.fail(
           i,
           broker.id,
           code === PUBLISH_TIMED_OUT
-            ? `ROADCAST_ERR_PUBLISH_TIMEOUT: ${broker.id}`
-            : `ROADCAST_ERR_LINK_CLOSED: ${broker.id}`,
+            ? publishFailure('ROADCAST_ERR_PUBLISH_TIMEOUT', broker.id)
+            : publishFailure('ROADCAST_ERR_LINK_CLOSED', broker.id),
         );
       }
     }
@@ -153,7 +159,11 @@ function encodeNotices(
       good.push(notice);
       sendable.push(indexes[k]!);
     } catch (err) {
-      report.fail(indexes[k]!, brokerId, `ROADCAST_ERR_PUBLISH_REFUSED: ${(err as Error).message}`);
+      report.fail(
+        indexes[k]!,
+        brokerId,
+        publishFailure('ROADCAST_ERR_PUBLISH_REFUSED', (err as Error).message),
+      );
     }
   });
   return { batch: encodePublishBatch(good), sendable };

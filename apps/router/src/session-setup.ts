@@ -1,7 +1,8 @@
 import { encodePacket, type IConnackPacket, type IConnectPacket } from '@roadcast/mqtt';
 import type { RouterPolicy } from '@roadcast/policy';
+import { isRoadcastError } from '@roadcast/contracts';
 import {
-  RoutingError,
+  NoActivePool,
   rankBrokers,
   rendezvousPick,
   type EdgeBrokerInfo,
@@ -60,7 +61,7 @@ function keepAliveFor(requested: number, version: 4 | 5, policy: RouterPolicy): 
 async function poolOf(conn: RelayConnection, vehicleId: string): Promise<EdgePoolInfo | undefined> {
   const { sticky, topology } = conn.ctx;
   const poolId = await sticky.poolFor(vehicleId).catch((err: unknown) => {
-    if (err instanceof RoutingError && err.code === 'ROADCAST_ERR_NO_ACTIVE_POOL') return undefined;
+    if (isRoadcastError(err, NoActivePool.code)) return undefined;
     throw err;
   });
   if (poolId === undefined) return undefined;

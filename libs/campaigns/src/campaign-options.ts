@@ -5,7 +5,7 @@ import {
   type MaintenanceWindow,
   type RetryStateName,
 } from '@roadcast/contracts';
-import { CampaignError } from './errors.js';
+import { InvalidCampaignOptions } from './errors.js';
 
 export const DEFAULT_RETRY_BACKOFF_S = 300;
 
@@ -35,7 +35,7 @@ const hhmm = (m: number): string =>
   `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 function invalid(message: string): never {
-  throw new CampaignError('ROADCAST_ERR_INVALID_OPTIONS', message);
+  throw new InvalidCampaignOptions(message);
 }
 
 /**

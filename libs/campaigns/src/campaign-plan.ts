@@ -1,6 +1,6 @@
 import type { CampaignCreateRequest, WaveSpec } from '@roadcast/contracts';
 import { planOptions, type OptionColumns } from './campaign-options.js';
-import { CampaignError } from './errors.js';
+import { InvalidRollout, InvalidSchedule } from './errors.js';
 
 export const DEFAULT_CAMPAIGN_LIFETIME_MS = 30 * 24 * 3600 * 1000;
 export const DEFAULT_SUCCESS_THRESHOLD = 0.95;
@@ -29,27 +29,19 @@ export interface CampaignPlan {
  */
 export function planCampaign(request: CampaignCreateRequest, now: Date = new Date()): CampaignPlan {
   const startAt = request.startAt ? new Date(request.startAt) : now;
-  if (Number.isNaN(startAt.getTime()))
-    throw new CampaignError('ROADCAST_ERR_INVALID_SCHEDULE', 'startAt is not a valid time');
+  if (Number.isNaN(startAt.getTime())) throw new InvalidSchedule('startAt is not a valid time');
   const expiresAt = request.expiresAt
     ? new Date(request.expiresAt)
     : new Date(startAt.getTime() + DEFAULT_CAMPAIGN_LIFETIME_MS);
-  if (Number.isNaN(expiresAt.getTime()))
-    throw new CampaignError('ROADCAST_ERR_INVALID_SCHEDULE', 'expiresAt is not a valid time');
+  if (Number.isNaN(expiresAt.getTime())) throw new InvalidSchedule('expiresAt is not a valid time');
   if (expiresAt.getTime() <= Math.max(startAt.getTime(), now.getTime())) {
-    throw new CampaignError(
-      'ROADCAST_ERR_INVALID_SCHEDULE',
-      'expiresAt must be later than startAt and now',
-    );
+    throw new InvalidSchedule('expiresAt must be later than startAt and now');
   }
   const specs: WaveSpec[] = request.rollout?.waves ?? [{ percent: 100 }];
   let previous = 0;
   const waves = specs.map((spec, index) => {
     if (!(spec.percent > previous)) {
-      throw new CampaignError(
-        'ROADCAST_ERR_INVALID_ROLLOUT',
-        'wave percentages must be cumulative and strictly increasing',
-      );
+      throw new InvalidRollout('wave percentages must be cumulative and strictly increasing');
     }
     previous = spec.percent;
     return {
@@ -60,8 +52,7 @@ export function planCampaign(request: CampaignCreateRequest, now: Date = new Dat
       requiresApproval: spec.requiresApproval ?? false,
     };
   });
-  if (previous !== 100)
-    throw new CampaignError('ROADCAST_ERR_INVALID_ROLLOUT', 'the last wave must reach 100 percent');
+  if (previous !== 100) throw new InvalidRollout('the last wave must reach 100 percent');
   const options = planOptions(request);
   return { startAt, expiresAt, priority: request.priority ?? 0, waves, options };
 }

@@ -13,7 +13,7 @@ import type {
 import { ACTIVE_CAMPAIGN_STATUSES, UUID_PATTERN } from '@roadcast/contracts';
 import { CAMPAIGN_COLUMNS, toCampaign, zeroCounts, type CampaignRow } from './campaign-row.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { CampaignError } from './errors.js';
+import { CampaignNotFound, InvalidCursor } from './errors.js';
 
 interface CounterRow {
   campaignId: string;
@@ -143,8 +143,7 @@ export async function listCampaigns(
 ): Promise<CampaignList> {
   const limit = query.limit ?? 50;
   const cursor = decodeCursor(query.cursor, isCampaignCursor);
-  if (query.cursor && !cursor)
-    throw new CampaignError('ROADCAST_ERR_INVALID_CURSOR', 'cursor is not valid');
+  if (query.cursor && !cursor) throw new InvalidCursor();
   const values: unknown[] = [limit + 1];
   const where: string[] = [];
   if (query.status) {
@@ -189,11 +188,9 @@ export async function listDeliveries(
 ): Promise<DeliveryList> {
   const limit = query.limit ?? 100;
   const after = decodeCursor(query.cursor, isIdCursor);
-  if (query.cursor && after === undefined)
-    throw new CampaignError('ROADCAST_ERR_INVALID_CURSOR', 'cursor is not valid');
+  if (query.cursor && after === undefined) throw new InvalidCursor();
   const exists = await pool.query('SELECT 1 FROM campaigns WHERE id = $1', [campaignId]);
-  if (exists.rows.length === 0)
-    throw new CampaignError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
+  if (exists.rows.length === 0) throw new CampaignNotFound();
   const values: unknown[] = [campaignId, after ?? 0, limit + 1];
   let stateCondition = '';
   if (query.state) {

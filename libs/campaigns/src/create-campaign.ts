@@ -6,7 +6,7 @@ import { appendEvent, enqueueCampaignStart, enqueueMaterialization } from '@road
 import { planCampaign } from './campaign-plan.js';
 import { OPTION_INSERT, planOptions, toSettings } from './campaign-options.js';
 import { getCampaignDetail } from './campaign-read.js';
-import { CampaignError } from './errors.js';
+import { CampaignNotFound, IdempotencyMismatch } from './errors.js';
 import { materializeDeliveries, recordWaveSizes } from './materialize.js';
 import { targetCondition } from './target-sql.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -185,7 +185,7 @@ async function replay(
   request: CampaignCreateRequest,
 ): Promise<CreateResult> {
   const campaign = await getCampaignDetail(deps.pool, id);
-  if (!campaign) throw new CampaignError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
+  if (!campaign) throw new CampaignNotFound();
   const same =
     campaign.name === request.name &&
     isDeepStrictEqual(campaign.update, request.update) &&
@@ -193,10 +193,7 @@ async function replay(
     campaign.priority === (request.priority ?? 0) &&
     isDeepStrictEqual(campaign.options, toSettings(planOptions(request)));
   if (!same) {
-    throw new CampaignError(
-      'ROADCAST_ERR_IDEMPOTENCY_MISMATCH',
-      'this idempotency key was used for a different campaign request',
-    );
+    throw new IdempotencyMismatch();
   }
   // The first request may have stored the campaign and failed before starting it or
   // before handing its materialization to the queue.

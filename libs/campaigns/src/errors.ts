@@ -1,24 +1,31 @@
-/** Errors of the campaign pipeline, each with the HTTP status an API answers it with. */
-export const CAMPAIGN_ERRORS = {
-  ROADCAST_ERR_CAMPAIGN_NOT_FOUND: 404,
-  ROADCAST_ERR_CAMPAIGN_STATE: 409,
-  ROADCAST_ERR_IDEMPOTENCY_MISMATCH: 409,
-  ROADCAST_ERR_INVALID_ROLLOUT: 400,
-  ROADCAST_ERR_INVALID_SCHEDULE: 400,
-  ROADCAST_ERR_INVALID_CURSOR: 400,
-  ROADCAST_ERR_INVALID_OPTIONS: 400,
-  ROADCAST_ERR_UNKNOWN_WAVE: 422,
-} as const;
-export type CampaignErrorCode = keyof typeof CAMPAIGN_ERRORS;
+import { RoadcastError, createError, type RoadcastErrorCode } from '@roadcast/contracts';
 
-export class CampaignError extends Error {
-  readonly code: CampaignErrorCode;
-  readonly statusCode: number;
+/** The codes the campaign pipeline raises; their statuses and messages are in the error table. */
+export type CampaignErrorCode = Extract<
+  RoadcastErrorCode,
+  | 'ROADCAST_ERR_CAMPAIGN_NOT_FOUND'
+  | 'ROADCAST_ERR_CAMPAIGN_STATE'
+  | 'ROADCAST_ERR_IDEMPOTENCY_MISMATCH'
+  | 'ROADCAST_ERR_INVALID_ROLLOUT'
+  | 'ROADCAST_ERR_INVALID_SCHEDULE'
+  | 'ROADCAST_ERR_INVALID_CURSOR'
+  | 'ROADCAST_ERR_INVALID_OPTIONS'
+  | 'ROADCAST_ERR_UNKNOWN_WAVE'
+>;
 
-  constructor(code: CampaignErrorCode, message: string) {
-    super(message);
+/** Every error the campaign pipeline raises. */
+export class CampaignError extends RoadcastError<CampaignErrorCode> {
+  constructor(...args: ConstructorParameters<typeof RoadcastError<CampaignErrorCode>>) {
+    super(...args);
     this.name = 'CampaignError';
-    this.code = code;
-    this.statusCode = CAMPAIGN_ERRORS[code];
   }
 }
+
+export const CampaignNotFound = createError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', CampaignError);
+export const CampaignStateRefused = createError('ROADCAST_ERR_CAMPAIGN_STATE', CampaignError);
+export const IdempotencyMismatch = createError('ROADCAST_ERR_IDEMPOTENCY_MISMATCH', CampaignError);
+export const InvalidRollout = createError('ROADCAST_ERR_INVALID_ROLLOUT', CampaignError);
+export const InvalidSchedule = createError('ROADCAST_ERR_INVALID_SCHEDULE', CampaignError);
+export const InvalidCursor = createError('ROADCAST_ERR_INVALID_CURSOR', CampaignError);
+export const InvalidCampaignOptions = createError('ROADCAST_ERR_INVALID_OPTIONS', CampaignError);
+export const UnknownWave = createError('ROADCAST_ERR_UNKNOWN_WAVE', CampaignError);

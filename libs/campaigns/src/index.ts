@@ -1,4 +1,15 @@
-export { CAMPAIGN_ERRORS, CampaignError, type CampaignErrorCode } from './errors.js';
+export {
+  CampaignError,
+  CampaignNotFound,
+  CampaignStateRefused,
+  IdempotencyMismatch,
+  InvalidCampaignOptions,
+  InvalidCursor,
+  InvalidRollout,
+  InvalidSchedule,
+  UnknownWave,
+  type CampaignErrorCode,
+} from './errors.js';
 export {
   DEFAULT_CAMPAIGN_LIFETIME_MS,
   planCampaign,

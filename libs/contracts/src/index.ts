@@ -139,6 +139,20 @@ export {
 } from './api-key.js';
 export { PolicyHistory, PolicyReplaceRequest, PolicyVersion } from './router-policy.js';
 export {
+  ERROR_TABLE,
+  RoadcastError,
+  createError,
+  httpStatusOf,
+  isRoadcastError,
+  mqttReasonOf,
+  type ErrorEntry,
+  type MqttErrorCode,
+  type RoadcastErrorClass,
+  type RoadcastErrorCode,
+  type RoadcastErrorOptions,
+  type TemplateArgs,
+} from './roadcast-error.js';
+export {
   CampaignCompliance,
   ComponentId,
   ComponentInventory,

@@ -1,25 +1,16 @@
+import { RoadcastError, type RoadcastErrorCode } from '@roadcast/contracts/errors';
 import { PacketReaderError } from './packet-framer.js';
 
-/** Errors of Roadcast's own MQTT client side (sessions and publishers), one entry each. */
-export const MQTT_CLIENT_ERRORS = {
-  ROADCAST_ERR_MQTT_CONNECT_REFUSED: 'the broker refused the connection',
-  ROADCAST_ERR_MQTT_CONNECT_TIMEOUT: 'the broker did not answer CONNECT in time',
-  ROADCAST_ERR_MQTT_PROTOCOL: 'the broker broke the MQTT protocol',
-  ROADCAST_ERR_MQTT_KEEPALIVE: 'the broker stopped answering keepalive pings',
-  ROADCAST_ERR_MQTT_CLOSED: 'the connection to the broker closed',
-  ROADCAST_ERR_MQTT_INVALID_PUBLISH: 'the message cannot be sent as an MQTT PUBLISH',
-} as const;
-export type MqttClientErrorCode = keyof typeof MQTT_CLIENT_ERRORS;
+/** The codes of Roadcast's own MQTT client side (sessions and publishers), from the error table. */
+export type MqttClientErrorCode = Extract<RoadcastErrorCode, `ROADCAST_ERR_MQTT_${string}`>;
 
-export class MqttClientError extends Error {
-  readonly code: MqttClientErrorCode;
+export class MqttClientError extends RoadcastError<MqttClientErrorCode> {
   /** The MQTT reason code when the broker gave one (CONNACK, DISCONNECT). */
   readonly reasonCode: number | undefined;
 
   constructor(code: MqttClientErrorCode, detail?: string, reasonCode?: number) {
-    super(detail ? `${MQTT_CLIENT_ERRORS[code]}: ${detail}` : MQTT_CLIENT_ERRORS[code]);
+    super(code, undefined, { detail });
     this.name = 'MqttClientError';
-    this.code = code;
     this.reasonCode = reasonCode;
   }
 }

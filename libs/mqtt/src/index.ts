@@ -19,7 +19,7 @@ export {
   type DecodeVersion,
   type PublishHeader,
 } from './packet-decoder.js';
-export { MQTT_CLIENT_ERRORS, MqttClientError, type MqttClientErrorCode } from './client-errors.js';
+export { MqttClientError, type MqttClientErrorCode } from './client-errors.js';
 export { dialBroker, type BrokerHandshake, type DialBrokerOptions } from './broker-dial.js';
 export { MqttSession, type MqttSessionHandlers } from './mqtt-session.js';
 export type { ConnackInfo, MqttSessionOptions } from './session-handshake.js';

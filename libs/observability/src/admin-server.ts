@@ -31,7 +31,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     if (req.method !== 'GET')
-      return send(405, { code: 'ROADCAST_ERR_METHOD', message: 'GET only' });
+      return send(405, { code: 'ROADCAST_ERR_METHOD_NOT_ALLOWED', message: 'GET only' });
     if (path === '/healthz') return send(200, { status: 'ok' });
     if (path === '/readyz') {
       void readiness(options).then(({ ready, checks }) =>

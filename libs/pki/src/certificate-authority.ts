@@ -9,7 +9,7 @@ import {
   type RevokedCertificate,
 } from './x509-structures.js';
 import { fromPem, toPem } from './pem.js';
-import { PkiError, PkiErrorCode } from './errors.js';
+import { PkiError, PkiKeyMismatch, PkiMalformed } from './errors.js';
 import { generateKeyPair, privateKeyToPem, readSigningKey, spkiDer } from './keys.js';
 
 /** A certificate and its private key, both PEM. */
@@ -135,10 +135,7 @@ export class CertificateAuthority implements KeyAndCertificate {
     const privateKey = readSigningKey(material.key);
     const parsed = parseCertificate(material.cert);
     if (!spkiDer(privateKey).equals(parsed.spki)) {
-      throw new PkiError(
-        PkiErrorCode.KEY_MISMATCH,
-        'the CA key does not belong to the CA certificate',
-      );
+      throw new PkiKeyMismatch();
     }
     const issuer: Issuer = {
       name: parsed.subject,
@@ -235,6 +232,6 @@ function parseCertificate(pem: string): ReturnType<typeof parseCertificateDer> &
     return { ...parsed, commonName };
   } catch (err) {
     if (err instanceof PkiError) throw err;
-    throw new PkiError(PkiErrorCode.MALFORMED, `CA certificate unreadable: ${(err as Error).message}`);
+    throw new PkiMalformed(`CA certificate unreadable: ${(err as Error).message}`);
   }
 }

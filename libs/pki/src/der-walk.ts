@@ -1,4 +1,4 @@
-import { PkiError, PkiErrorCode } from './errors.js';
+import { PkiMalformed, type PkiError } from './errors.js';
 
 /** One DER element: its tag, where its contents lie, and where the next element starts. */
 export interface DerElement {
@@ -19,7 +19,7 @@ export const DER_TAG = {
 } as const;
 
 function malformed(what: string): PkiError {
-  return new PkiError(PkiErrorCode.MALFORMED, `malformed DER: ${what}`);
+  return new PkiMalformed(`malformed DER: ${what}`);
 }
 
 /**

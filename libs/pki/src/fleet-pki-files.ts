@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CertificateAuthority, type IssuedCertificate } from './certificate-authority.js';
 import type { RevokedCertificate } from './x509-structures.js';
-import { PkiError, PkiErrorCode } from './errors.js';
+import { PkiInvalidRequest } from './errors.js';
 
 /**
  * A fleet PKI kept as files in one folder, the layout the router's settings point at:
@@ -132,9 +132,7 @@ function vehicleFiles(
   vehicleId: string,
 ): { certFile: string; keyFile: string } {
   if (!VEHICLE_FILE_ID.test(vehicleId)) {
-    throw new PkiError(
-      PkiErrorCode.INVALID_REQUEST,
-      `vehicle id "${vehicleId}" is not usable as a file name`,
+    throw new PkiInvalidRequest(`vehicle id "${vehicleId}" is not usable as a file name`,
     );
   }
   return {
@@ -255,7 +253,7 @@ export async function revokeFleetVehicles(dir: string, ids: string[]): Promise<s
   for (const vehicleId of ids) {
     const serialNumber = await readSerial(vehicleFiles(files, vehicleId).certFile);
     if (!serialNumber)
-      throw new PkiError(PkiErrorCode.INVALID_REQUEST, `no certificate for vehicle ${vehicleId}`);
+      throw new PkiInvalidRequest(`no certificate for vehicle ${vehicleId}`);
     if (!state.revoked.some((r) => r.serialNumber === serialNumber)) {
       state.revoked.push({ vehicleId, serialNumber, revokedAt: new Date().toISOString() });
     }

@@ -10,7 +10,14 @@ export {
   type ValidityOptions,
 } from './certificate-authority.js';
 export { REVOCATION_REASONS, type RevocationReason, type RevokedCertificate } from './x509-structures.js';
-export { PkiError, PkiErrorCode } from './errors.js';
+export {
+  PkiError,
+  PkiInvalidRequest,
+  PkiKeyMismatch,
+  PkiMalformed,
+  PkiUnsupportedKey,
+  type PkiErrorCode,
+} from './errors.js';
 export {
   certificateKey,
   readCrlEntries,

@@ -4,7 +4,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { PkiError, PkiErrorCode } from './errors.js';
+import { PkiMalformed, PkiUnsupportedKey } from './errors.js';
 
 /**
  * Every key of the fleet PKI is EC P-256: generation takes well under a millisecond, so a
@@ -24,7 +24,7 @@ export function readSigningKey(pem: string): KeyObject {
   try {
     key = createPrivateKey(pem);
   } catch (err) {
-    throw new PkiError(PkiErrorCode.MALFORMED, `private key unreadable: ${(err as Error).message}`);
+    throw new PkiMalformed(`private key unreadable: ${(err as Error).message}`);
   }
   assertP256(key);
   return key;
@@ -32,7 +32,7 @@ export function readSigningKey(pem: string): KeyObject {
 
 export function assertP256(key: KeyObject): void {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new PkiError(PkiErrorCode.UNSUPPORTED_KEY, 'only EC P-256 keys are supported');
+    throw new PkiUnsupportedKey();
   }
 }
 

@@ -1,4 +1,4 @@
-import { PkiError, PkiErrorCode } from './errors.js';
+import { PkiMalformed } from './errors.js';
 
 /** PEM armour (RFC 7468) around DER bytes. */
 export function toPem(label: string, der: Uint8Array): string {
@@ -8,6 +8,6 @@ export function toPem(label: string, der: Uint8Array): string {
 
 export function fromPem(label: string, pem: string): Buffer {
   const match = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(pem);
-  if (!match?.[1]) throw new PkiError(PkiErrorCode.MALFORMED, `no ${label} in PEM input`);
+  if (!match?.[1]) throw new PkiMalformed(`no ${label} in PEM input`);
   return Buffer.from(match[1].replace(/\s+/g, ''), 'base64');
 }

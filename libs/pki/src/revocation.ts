@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DER_TAG, children, integerHex, readElement, type DerElement } from './der-walk.js';
-import { PkiError, PkiErrorCode } from './errors.js';
+import { PkiMalformed } from './errors.js';
 
 /** What a CRL says: who issued it and which serial numbers it revokes. */
 export interface CrlEntries {
@@ -16,8 +16,7 @@ function issuerKeyOf(issuerDer: Buffer): string {
 }
 
 function sequence(der: Buffer, element: DerElement | undefined, what: string): DerElement {
-  if (element?.tag !== DER_TAG.sequence)
-    throw new PkiError(PkiErrorCode.MALFORMED, `malformed DER: expected ${what}`);
+  if (element?.tag !== DER_TAG.sequence) throw new PkiMalformed(`malformed DER: expected ${what}`);
   return element;
 }
 
@@ -51,7 +50,7 @@ export function readCrlEntries(input: Buffer | string): CrlEntries[] {
     const revokedSerials = revoked
       ? children(der, revoked).map((entry) => {
           const serial = children(der, sequence(der, entry, 'revoked entry'))[0];
-          if (!serial) throw new PkiError(PkiErrorCode.MALFORMED, 'revoked entry without serial');
+          if (!serial) throw new PkiMalformed('revoked entry without serial');
           return integerHex(der, serial);
         })
       : [];
@@ -72,7 +71,7 @@ export function certificateKey(certDer: Buffer): string {
   const fields = children(certDer, tbs);
   const i = fields[0]?.tag === DER_TAG.context0 ? 1 : 0;
   const serial = fields[i];
-  if (!serial) throw new PkiError(PkiErrorCode.MALFORMED, 'certificate without serial');
+  if (!serial) throw new PkiMalformed('certificate without serial');
   const issuer = sequence(certDer, fields[i + 2], 'issuer Name');
   return `${issuerKeyOf(certDer.subarray(issuer.start, issuer.end))}/${integerHex(certDer, serial)}`;
 }

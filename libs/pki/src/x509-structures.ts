@@ -44,7 +44,7 @@ import {
   id_kp_clientAuth,
   id_kp_serverAuth,
 } from '@peculiar/asn1-x509';
-import { PkiError, PkiErrorCode } from './errors.js';
+import { PkiInvalidRequest } from './errors.js';
 import { spkiDer } from './keys.js';
 
 const OID_ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
@@ -124,10 +124,10 @@ function extension(extnID: string, critical: boolean, value: unknown): Extension
 export function encodeName(name: DistinguishedName): Buffer {
   // X.520 ub-common-name: 64 characters.
   if (name.commonName.length === 0 || name.commonName.length > 64) {
-    throw new PkiError(PkiErrorCode.INVALID_REQUEST, 'common name must be 1 to 64 characters');
+    throw new PkiInvalidRequest('common name must be 1 to 64 characters');
   }
   if (name.country !== undefined && !/^[A-Z]{2}$/.test(name.country)) {
-    throw new PkiError(PkiErrorCode.INVALID_REQUEST, 'country must be two capital letters');
+    throw new PkiInvalidRequest('country must be two capital letters');
   }
   const rdn = (type: string, value: AttributeValue) =>
     new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value })]);
@@ -174,14 +174,14 @@ export function buildCertificate(
   selfKey?: KeyObject,
 ): { der: Buffer; serialNumber: Buffer } {
   if (!(profile.notAfter > profile.notBefore)) {
-    throw new PkiError(PkiErrorCode.INVALID_REQUEST, 'notAfter must be later than notBefore');
+    throw new PkiInvalidRequest('notAfter must be later than notBefore');
   }
   const spki = spkiDer(profile.publicKey);
   const subjectKeyId = keyIdentifier(spki);
   const subjectName = encodeName(profile.subject);
   let signer = issuer;
   if (!signer) {
-    if (!selfKey) throw new PkiError(PkiErrorCode.INVALID_REQUEST, 'a self-signed certificate needs its private key');
+    if (!selfKey) throw new PkiInvalidRequest('a self-signed certificate needs its private key');
     signer = { name: subjectName, keyId: subjectKeyId, privateKey: selfKey };
   }
   const keyUsage = profile.keyUsage.reduce((flags, usage) => flags | KEY_USAGE_FLAGS[usage], 0);
@@ -226,14 +226,14 @@ export function buildCertificate(
 }
 
 function serialBytes(hex: string): ArrayBuffer {
-  if (!/^[0-9A-Fa-f]{1,40}$/.test(hex)) throw new PkiError(PkiErrorCode.INVALID_REQUEST, `bad serial number "${hex}"`);
+  if (!/^[0-9A-Fa-f]{1,40}$/.test(hex)) throw new PkiInvalidRequest(`bad serial number "${hex}"`);
   return new Uint8Array(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex')).buffer;
 }
 
 /** Builds and signs a v2 CRL listing `revoked`; returns its DER. */
 export function buildCrl(issuer: Issuer, revoked: RevokedCertificate[], options: CrlOptions): Buffer {
   if (!(options.nextUpdate > options.thisUpdate)) {
-    throw new PkiError(PkiErrorCode.INVALID_REQUEST, 'nextUpdate must be later than thisUpdate');
+    throw new PkiInvalidRequest('nextUpdate must be later than thisUpdate');
   }
   const entries = revoked.map((entry) => {
     const reason = entry.reason === undefined ? 0 : REVOCATION_REASONS[entry.reason];

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as x509 from '@peculiar/x509';
-import { CertificateAuthority, PkiErrorCode, VEHICLE_URI_PREFIX } from '../src/index.js';
+import {
+  CertificateAuthority,
+  PkiInvalidRequest,
+  PkiKeyMismatch,
+  PkiMalformed,
+  PkiUnsupportedKey,
+  VEHICLE_URI_PREFIX,
+} from '../src/index.js';
 
 const ca = CertificateAuthority.create({ commonName: 'Unit Test Fleet CA' });
 const caCert = new X509Certificate(ca.cert);
@@ -69,7 +76,7 @@ describe('CertificateAuthority', () => {
     assert.equal(new Date(cert.validTo).getTime(), notAfter.getTime());
     assert.throws(
       () => ca.issueVehicle('X', { notBefore: notAfter, notAfter: notBefore }),
-      (err: { code?: string }) => err.code === PkiErrorCode.INVALID_REQUEST,
+      (err: { code?: string }) => err.code === PkiInvalidRequest.code,
     );
   });
 
@@ -97,11 +104,11 @@ describe('CertificateAuthority', () => {
     const other = CertificateAuthority.create();
     assert.throws(
       () => CertificateAuthority.load({ cert: ca.cert, key: other.key }),
-      (err: { code?: string }) => err.code === PkiErrorCode.KEY_MISMATCH,
+      (err: { code?: string }) => err.code === PkiKeyMismatch.code,
     );
     assert.throws(
       () => CertificateAuthority.load({ cert: 'not a certificate', key: ca.key }),
-      (err: { code?: string }) => err.code === PkiErrorCode.MALFORMED,
+      (err: { code?: string }) => err.code === PkiMalformed.code,
     );
   });
 
@@ -112,7 +119,7 @@ describe('CertificateAuthority', () => {
     });
     assert.throws(
       () => CertificateAuthority.load({ cert: ca.cert, key: rsa.toString() }),
-      (err: { code?: string }) => err.code === PkiErrorCode.UNSUPPORTED_KEY,
+      (err: { code?: string }) => err.code === PkiUnsupportedKey.code,
     );
   });
 });
@@ -156,7 +163,7 @@ describe('CertificateAuthority.createCrl', () => {
   it('refuses bad serial numbers', () => {
     assert.throws(
       () => ca.createCrl([{ serialNumber: 'xyz', revokedAt: new Date() }]),
-      (err: { code?: string }) => err.code === PkiErrorCode.INVALID_REQUEST,
+      (err: { code?: string }) => err.code === PkiInvalidRequest.code,
     );
   });
 });

@@ -12,7 +12,7 @@ import {
   issueFleetVehicles,
   listFleetVehicles,
   NEGATIVE_CASE_VEHICLE_IDS,
-  PkiErrorCode,
+  PkiInvalidRequest,
   refreshFleetCrl,
   revokeFleetVehicles,
 } from '../src/index.js';
@@ -94,11 +94,11 @@ describe('fleet PKI files', () => {
     await createFleetPki(dir, { count: 0 });
     await assert.rejects(
       issueFleetVehicles(dir, ['../escape']),
-      (err: { code?: string }) => err.code === PkiErrorCode.INVALID_REQUEST,
+      (err: { code?: string }) => err.code === PkiInvalidRequest.code,
     );
     await assert.rejects(
       revokeFleetVehicles(dir, ['1HGCM82633A009999']),
-      (err: { code?: string }) => err.code === PkiErrorCode.INVALID_REQUEST,
+      (err: { code?: string }) => err.code === PkiInvalidRequest.code,
     );
   });
 });

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import {
   CertificateAuthority,
-  PkiErrorCode,
+  PkiMalformed,
   certificateKey,
   readCrlEntries,
   revokedCertificateKeys,
@@ -55,7 +55,7 @@ describe('revocation lists', () => {
     assert.deepEqual(readCrlEntries(Buffer.from(body, 'base64'))[0]!.revokedSerials, []);
     assert.throws(
       () => readCrlEntries(Buffer.from([0x30, 0x05, 0x02, 0x01])),
-      (e: unknown) => (e as { code?: string }).code === PkiErrorCode.MALFORMED,
+      (e: unknown) => (e as { code?: string }).code === PkiMalformed.code,
     );
     assert.deepEqual(readCrlEntries('no lists here'), []);
   });

@@ -1,7 +1,7 @@
 import type { Db } from '@roadcast/db';
 import type { EdgeTopology } from './edge-topology.js';
 import { rendezvousPick } from './rendezvous.js';
-import { RoutingError } from './routing-error.js';
+import { NoActivePool, UnknownPool, UnknownVehicle } from './routing-error.js';
 
 interface VehicleRow {
   id: string;
@@ -56,7 +56,7 @@ export async function resolveFromDatabase(
       continue;
     }
     const pick = rendezvousPick(id, active);
-    if (!pick) throw new RoutingError('ROADCAST_ERR_NO_ACTIVE_POOL', 'no active edge pool');
+    if (!pick) throw new NoActivePool();
     if (current === undefined) pools.set(id, pick.id);
     else toAssign.push({ id, poolId: pick.id });
   }
@@ -91,12 +91,10 @@ export async function storeAssignment(
   pin: boolean,
 ): Promise<void> {
   const pool = await db.pool.query('SELECT 1 FROM edge_pools WHERE id = $1', [poolId]);
-  if (!pool.rowCount)
-    throw new RoutingError('ROADCAST_ERR_UNKNOWN_POOL', `unknown edge pool "${poolId}"`);
+  if (!pool.rowCount) throw new UnknownPool(poolId);
   const updated = await db.pool.query(
     `UPDATE vehicles SET pool_id = $2, pinned = pinned OR $3, updated_at = now() WHERE id = $1`,
     [vehicleId, poolId, pin],
   );
-  if (!updated.rowCount)
-    throw new RoutingError('ROADCAST_ERR_UNKNOWN_VEHICLE', `unknown vehicle "${vehicleId}"`);
+  if (!updated.rowCount) throw new UnknownVehicle(vehicleId);
 }

@@ -19,4 +19,11 @@ export {
 } from './sticky-assignments.js';
 export { PresenceStore, type Presence, type PresenceStoreOptions } from './presence-store.js';
 export { PresenceWriter, type PresenceWriterOptions } from './presence-writer.js';
-export { RoutingError, type RoutingErrorCode } from './routing-error.js';
+export {
+  NoActivePool,
+  RoutingError,
+  RoutingUnavailable,
+  UnknownPool,
+  UnknownVehicle,
+  type RoutingErrorCode,
+} from './routing-error.js';

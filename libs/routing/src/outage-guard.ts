@@ -1,4 +1,4 @@
-import { RoutingError } from './routing-error.js';
+import { RoutingUnavailable, type RoutingError } from './routing-error.js';
 
 export interface OutageGuardOptions {
   /** Names the dependency in errors. */
@@ -58,6 +58,6 @@ export class OutageGuard {
   }
 
   private unavailable(detail = 'unavailable'): RoutingError {
-    return new RoutingError('ROADCAST_ERR_UNAVAILABLE', `${this.name} ${detail}`);
+    return new RoutingUnavailable(`${this.name} ${detail}`);
   }
 }

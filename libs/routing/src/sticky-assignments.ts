@@ -1,11 +1,12 @@
 import type { Db } from '@roadcast/db';
+import { isRoadcastError } from '@roadcast/contracts/errors';
 import type { Redis } from 'ioredis';
 import { AssignmentCache } from './assignment-cache.js';
 import { resolveFromDatabase, storeAssignment, type ResolvedPools } from './assignment-rows.js';
 import type { EdgeTopology } from './edge-topology.js';
 import { OutageGuard } from './outage-guard.js';
 import { rendezvousPick } from './rendezvous.js';
-import { RoutingError } from './routing-error.js';
+import { NoActivePool } from './routing-error.js';
 
 /** Where a lookup found its answer when the usual place could not give it. */
 export type RoutingFallback = 'postgres' | 'rendezvous';
@@ -119,8 +120,7 @@ export class StickyAssignments {
   async poolFor(vehicleId: string): Promise<string> {
     const result = await this.poolsFor([vehicleId]);
     const poolId = result.get(vehicleId);
-    if (poolId === undefined)
-      throw new RoutingError('ROADCAST_ERR_NO_ACTIVE_POOL', 'no active edge pool');
+    if (poolId === undefined) throw new NoActivePool();
     return poolId;
   }
 
@@ -174,7 +174,7 @@ export class StickyAssignments {
     try {
       return await this.dbGuard.run(() => resolveFromDatabase(this.db, this.topology, vehicleIds));
     } catch (err) {
-      if (err instanceof RoutingError && err.code === 'ROADCAST_ERR_NO_ACTIVE_POOL') throw err;
+      if (isRoadcastError(err, NoActivePool.code)) throw err;
       return undefined;
     }
   }
@@ -188,7 +188,7 @@ export class StickyAssignments {
       vehicleId,
       this.topology.pools().filter((p) => p.state === 'active'),
     );
-    if (!pick) throw new RoutingError('ROADCAST_ERR_NO_ACTIVE_POOL', 'no active edge pool');
+    if (!pick) throw new NoActivePool();
     return pick.id;
   }
 

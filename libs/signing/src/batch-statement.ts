@@ -1,4 +1,5 @@
 import { MAX_NOTICE_BATCH_SIZE } from '@roadcast/contracts';
+import { InvalidKeyId } from './errors.js';
 
 /**
  * Names the format, the signature and the hash. It ends in 0x00 so no future context string
@@ -23,7 +24,7 @@ const context = Buffer.from(`${BATCH_CONTEXT}\0`, 'latin1');
  * the size is signed so an audit path must have the one length it implies.
  */
 export function batchStatement(keyId: string, size: number, root: Uint8Array): Buffer {
-  if (!KEY_ID.test(keyId)) throw new Error(`invalid key id ${JSON.stringify(keyId)}`);
+  if (!KEY_ID.test(keyId)) throw new InvalidKeyId(JSON.stringify(keyId));
   if (!Number.isSafeInteger(size) || size < 1 || size > MAX_NOTICE_BATCH_SIZE) {
     throw new RangeError(`batch size ${size} is out of range`);
   }

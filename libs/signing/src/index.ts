@@ -1,4 +1,5 @@
 export { canonicalize } from './canonical-json.js';
+export { InvalidKeyId, NotEd25519Key } from './errors.js';
 export {
   generateSigningKeyPair,
   loadPublicKey,

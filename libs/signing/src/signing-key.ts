@@ -6,6 +6,7 @@ import {
 } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidKeyId, NotEd25519Key } from './errors.js';
 
 /** A private Ed25519 key and the id vehicles use to find its public half. */
 export interface SigningKey {
@@ -23,7 +24,7 @@ export interface SigningKeyPair {
 const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 function assertKeyId(keyId: string): void {
-  if (!KEY_ID_PATTERN.test(keyId)) throw new Error(`invalid key id ${JSON.stringify(keyId)}`);
+  if (!KEY_ID_PATTERN.test(keyId)) throw new InvalidKeyId(JSON.stringify(keyId));
 }
 
 /** A fresh Ed25519 key pair as PKCS#8 (private) and SPKI (public) PEM. */
@@ -60,9 +61,7 @@ export function loadSigningKey(privateKeyPem: string, keyId: string): SigningKey
   assertKeyId(keyId);
   const privateKey = createPrivateKey(privateKeyPem);
   if (privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new Error(
-      `signing key ${keyId} is ${privateKey.asymmetricKeyType ?? 'unknown'}, not ed25519`,
-    );
+    throw new NotEd25519Key(`signing key ${keyId}`, privateKey.asymmetricKeyType ?? 'unknown');
   }
   return { keyId, privateKey, publicKey: createPublicKey(privateKey) };
 }
@@ -71,7 +70,7 @@ export function loadSigningKey(privateKeyPem: string, keyId: string): SigningKey
 export function loadPublicKey(publicKeyPem: string): KeyObject {
   const key = createPublicKey(publicKeyPem);
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new Error(`public key is ${key.asymmetricKeyType ?? 'unknown'}, not ed25519`);
+    throw new NotEd25519Key('public key', key.asymmetricKeyType ?? 'unknown');
   }
   return key;
 }

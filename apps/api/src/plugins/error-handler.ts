@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorBody } from '@roadcast/contracts';
-import { API_ERRORS, isApiErrorCode, type ApiErrorCode } from '../errors.js';
+import { isRoadcastError, type ErrorBody, type RoadcastError } from '@roadcast/contracts';
+import type { ApiErrorCode } from '../errors.js';
 import { unavailableDependency } from '../services/dependency-errors.js';
 import { DependencyUnavailableError } from '../services/dependency-health.js';
 
@@ -16,6 +16,16 @@ const BY_STATUS: Record<number, ApiErrorCode> = {
   415: 'ROADCAST_ERR_UNSUPPORTED_MEDIA_TYPE',
   429: 'ROADCAST_ERR_RATE_LIMITED',
 };
+
+/**
+ * The coded error `error` is, or stands for: a Roadcast error as it is, and a driver's failure
+ * that means Postgres or Redis is unavailable as the dependency outage it is.
+ */
+function codedError(error: unknown): RoadcastError | undefined {
+  if (isRoadcastError(error)) return error;
+  const dependency = unavailableDependency(error);
+  return dependency ? new DependencyUnavailableError(dependency) : undefined;
+}
 
 function send(
   reply: FastifyReply,
@@ -40,17 +50,14 @@ export default fp(
   async (app) => {
     const health = app.deps.health;
     app.setErrorHandler((error: FastifyError & { details?: unknown }, request, reply) => {
-      const dependency =
-        error instanceof DependencyUnavailableError
-          ? error.dependency
-          : unavailableDependency(error);
-      if (dependency) {
+      const coded = codedError(error);
+      if (isRoadcastError(coded, 'ROADCAST_ERR_DEPENDENCY_UNAVAILABLE')) {
+        const { dependency } = coded as DependencyUnavailableError;
         health.reportFailure(dependency, error);
-        const unavailable = new DependencyUnavailableError(dependency);
         reply.header('retry-after', health.retryAfterSeconds);
-        return send(reply, request, 503, {
-          code: unavailable.code,
-          message: unavailable.message,
+        return send(reply, request, coded.statusCode ?? 503, {
+          code: coded.code,
+          message: coded.message,
           dependency,
         });
       }
@@ -65,31 +72,33 @@ export default fp(
           })),
         });
       }
-      const code = (error as { code?: unknown }).code;
-      // Coded 5xx errors (an overloaded process) say nothing internal either.
-      if (isApiErrorCode(code) && (API_ERRORS[code] < 500 || API_ERRORS[code] === 503)) {
+      // A coded error is answered with the status the error table gives its code; coded 5xx
+      // errors other than 503 (nothing to retry) say nothing internal either.
+      const status = coded?.statusCode;
+      if (coded && status !== undefined && (status < 500 || status === 503)) {
         const details = Array.isArray(error.details)
           ? (error.details as ErrorBody['details'])
           : undefined;
-        return send(reply, request, API_ERRORS[code], {
-          code,
-          message: error.message,
+        return send(reply, request, status, {
+          code: coded.code,
+          message: coded.message,
           ...(details ? { details } : {}),
         });
       }
-      const status = error.statusCode ?? 500;
-      if (status >= 400 && status < 500) {
+      const code = (error as { code?: unknown }).code;
+      const fastifyStatus = coded ? 500 : (error.statusCode ?? 500);
+      if (fastifyStatus >= 400 && fastifyStatus < 500) {
         const mapped =
           code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
             ? 'ROADCAST_ERR_MALFORMED_JSON'
-            : (BY_STATUS[status] ?? 'ROADCAST_ERR_VALIDATION');
-        return send(reply, request, BY_STATUS[status] ? status : 400, {
+            : (BY_STATUS[fastifyStatus] ?? 'ROADCAST_ERR_VALIDATION');
+        return send(reply, request, BY_STATUS[fastifyStatus] ? fastifyStatus : 400, {
           code: mapped,
           message: error.message,
         });
       }
       request.log.error({ err: error }, 'request failed');
-      const unavailable = status === 503;
+      const unavailable = fastifyStatus === 503;
       return send(reply, request, unavailable ? 503 : 500, {
         code: unavailable ? 'ROADCAST_ERR_UNAVAILABLE' : 'ROADCAST_ERR_INTERNAL',
         message: unavailable ? 'a dependency is unavailable; try again' : 'internal error',

@@ -1,16 +1,12 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { createError } from '@roadcast/contracts';
 import { unavailableDependency, type Dependency } from './dependency-errors.js';
 
 /** A dependency outage as a coded error: the answer is 503 with Retry-After, naming it. */
-export class DependencyUnavailableError extends Error {
-  readonly code = 'ROADCAST_ERR_DEPENDENCY_UNAVAILABLE';
-  readonly statusCode = 503;
-
+export class DependencyUnavailableError extends createError('ROADCAST_ERR_DEPENDENCY_UNAVAILABLE') {
   constructor(readonly dependency: Dependency) {
-    super(
-      `${dependency === 'database' ? 'the database' : 'redis'} is unavailable; try again shortly`,
-    );
+    super(dependency === 'database' ? 'the database' : 'redis');
     this.name = 'DependencyUnavailableError';
   }
 }

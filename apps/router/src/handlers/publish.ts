@@ -1,4 +1,5 @@
-import { ReasonCode, pubackWith, readPublishHeader, type RawPacket } from '@roadcast/mqtt';
+import { pubackWith, readPublishHeader, type RawPacket } from '@roadcast/mqtt';
+import { refusalReason } from '../refusals.js';
 import type { RelayConnection } from '../relay-connection.js';
 
 /**
@@ -47,7 +48,7 @@ export function handlePublish(conn: RelayConnection, packet: RawPacket): void {
   if (conn.protocolVersion === 5 && header.qos === 1) {
     // 5.0 can say no to one message and keep the connection.
     conn.deny('publish-not-authorized', topic);
-    conn.sendToVehicle(pubackWith(header.messageId ?? 0, ReasonCode.notAuthorized));
+    conn.sendToVehicle(pubackWith(header.messageId ?? 0, refusalReason('publish-not-authorized')));
   } else if (conn.protocolVersion === 5 && header.qos === 0) {
     conn.deny('publish-not-authorized', topic);
   } else {

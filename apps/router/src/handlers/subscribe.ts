@@ -1,21 +1,15 @@
-import {
-  ReasonCode,
-  encodePacket,
-  subackWith,
-  type ISubscribePacket,
-  type RawPacket,
-} from '@roadcast/mqtt';
+import { encodePacket, subackWith, type ISubscribePacket, type RawPacket } from '@roadcast/mqtt';
 import type { TopicDecision } from '@roadcast/policy';
-import type { Refusal } from '../refusals.js';
+import { refusalReason, type Refusal } from '../refusals.js';
 import type { RelayConnection } from '../relay-connection.js';
 
 function refusalFor(decision: TopicDecision): { refusal: Refusal; code: number } {
   if (decision === 'not-authorized')
-    return { refusal: 'subscribe-not-authorized', code: ReasonCode.notAuthorized };
+    return { refusal: 'subscribe-not-authorized', code: refusalReason('subscribe-not-authorized') };
   if (decision === 'shared-not-supported') {
-    return { refusal: 'shared-subscription', code: ReasonCode.sharedSubscriptionsNotSupported };
+    return { refusal: 'shared-subscription', code: refusalReason('shared-subscription') };
   }
-  return { refusal: 'subscribe-invalid', code: ReasonCode.topicFilterInvalid };
+  return { refusal: 'subscribe-invalid', code: refusalReason('subscribe-invalid') };
 }
 
 /**

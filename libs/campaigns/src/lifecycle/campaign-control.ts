@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { enqueueCampaignStart } from '@roadcast/queue';
 import type { CampaignStatusName } from '@roadcast/contracts';
-import { CampaignError } from '../errors.js';
+import { CampaignNotFound, CampaignStateRefused } from '../errors.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import { campaignSourcesIn, STARTED_WAVE } from '../transitions/state-sql.js';
 import {
@@ -22,7 +22,7 @@ export async function requireCampaign(
     'SELECT status FROM campaigns WHERE id = $1',
     [campaignId],
   );
-  if (!rows[0]) throw new CampaignError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
+  if (!rows[0]) throw new CampaignNotFound();
   return rows[0].status;
 }
 
@@ -33,7 +33,7 @@ export async function refuseFor(
   what: string,
 ): Promise<never> {
   const status = await requireCampaign(pool, campaignId);
-  throw new CampaignError('ROADCAST_ERR_CAMPAIGN_STATE', `a ${status} campaign cannot be ${what}`);
+  throw new CampaignStateRefused(`a ${status} campaign cannot be ${what}`);
 }
 
 /**

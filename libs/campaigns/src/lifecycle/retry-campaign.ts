@@ -6,7 +6,7 @@ import {
   type DeliveryStateName,
   type RetryRequest,
 } from '@roadcast/contracts';
-import { CampaignError } from '../errors.js';
+import { CampaignNotFound, CampaignStateRefused, UnknownWave } from '../errors.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import {
   retryDeliveries,
@@ -48,22 +48,13 @@ export async function retryCampaign(
       [campaignId],
     );
     const campaign = rows[0];
-    if (!campaign) throw new CampaignError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
+    if (!campaign) throw new CampaignNotFound();
     if (!RETRY_CAMPAIGN_STATUSES.includes(campaign.status))
-      throw new CampaignError(
-        'ROADCAST_ERR_CAMPAIGN_STATE',
-        `a ${campaign.status} campaign cannot be retried`,
-      );
+      throw new CampaignStateRefused(`a ${campaign.status} campaign cannot be retried`);
     if (!campaign.live)
-      throw new CampaignError(
-        'ROADCAST_ERR_CAMPAIGN_STATE',
-        'a campaign past its expiry cannot be retried',
-      );
+      throw new CampaignStateRefused('a campaign past its expiry cannot be retried');
     if (request.wave !== undefined && request.wave >= campaign.waves) {
-      throw new CampaignError(
-        'ROADCAST_ERR_UNKNOWN_WAVE',
-        `the campaign has ${campaign.waves} wave(s); wave ${request.wave} does not exist`,
-      );
+      throw new UnknownWave(campaign.waves, request.wave);
     }
     const result = await retryDeliveries(client, campaignId, {
       states: request.states ?? DEFAULT_RETRY_STATES,
