@@ -45,13 +45,18 @@ const JUDGED = `
   JOIN vehicle_status s ON s.vehicle_id = d.vehicle_id
   LEFT JOIN vehicle_components k ON k.vehicle_id = d.vehicle_id AND k.component = c.update_id`;
 
-/** Verifying deliveries of these vehicles (the ones a status batch just stored). */
+/**
+ * Verifying deliveries of these vehicles (the ones a status batch just stored) in these
+ * campaigns: one probe of the (vehicle_id, campaign_id) index per pair.
+ */
 const BY_VEHICLES_SQL = `
 SELECT * FROM (
   SELECT d.id::int AS "deliveryId", d.campaign_id AS "campaignId", d.vehicle_id AS "vehicleId",
     ${VERDICT} AS outcome, ${REASON} AS reason
-  FROM deliveries d ${JUDGED}
-  WHERE d.vehicle_id = ANY($1::text[]) AND ${deliverySourcesIn('verifyBoot', 'd.state')}
+  FROM unnest($1::text[]) AS t(vehicle_id) CROSS JOIN unnest($2::uuid[]) AS b(campaign_id)
+  JOIN deliveries d ON d.vehicle_id = t.vehicle_id AND d.campaign_id = b.campaign_id
+  ${JUDGED}
+  WHERE ${deliverySourcesIn('verifyBoot', 'd.state')}
 ) v WHERE outcome IS NOT NULL`;
 
 /** One stretch of one campaign's deliveries: the time-based part (observation windows ending). */
@@ -80,13 +85,22 @@ async function apply(pool: pg.Pool, decided: DecidedBoot[]): Promise<DecidedBoot
   return decided.filter((d) => changed.has(Number(d.deliveryId)));
 }
 
-/** Decides the verifying deliveries of vehicles whose status was just stored. */
+/**
+ * Decides the verifying deliveries of vehicles whose status was just stored. Only campaigns
+ * with something verifying (by their counters) are looked at; without any, a status batch
+ * costs this one small query.
+ */
 export async function decideBootsOf(
   pool: pg.Pool,
   vehicleIds: readonly string[],
 ): Promise<DecidedBoot[]> {
   if (vehicleIds.length === 0) return [];
-  const { rows } = await pool.query<DecidedBoot>(BY_VEHICLES_SQL, [vehicleIds]);
+  const campaigns = await pool.query<{ id: string }>(BOOT_CAMPAIGNS_SQL);
+  if (campaigns.rows.length === 0) return [];
+  const { rows } = await pool.query<DecidedBoot>(BY_VEHICLES_SQL, [
+    vehicleIds,
+    campaigns.rows.map((c) => c.id),
+  ]);
   return apply(pool, rows);
 }
 
