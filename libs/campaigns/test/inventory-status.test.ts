@@ -261,3 +261,39 @@ test('a report that repeats the stored versions is a heap-only update of both ta
     client.release();
   }
 });
+
+test('healthy boot: an unhealthy boot of the new version fails; a report from before the install proves nothing', async () => {
+  const seeded = await seedCampaign(db.pool, {
+    status: 'running',
+    deliveries: ['installing', 'installing'],
+    columns: { boot_observation_s: 60 },
+  });
+  const [unhealthy, early] = seeded.vehicleIds as [string, string];
+  const at = new Date().toISOString();
+  // Reported while still installing: the old version, which is expected then.
+  await recordStatusReports(db.pool, [
+    report(early, at, { components: [{ id: 'head-unit', version: '1.0.0' }] }),
+  ]);
+  await applyAcks(db.pool, await Promise.all(seeded.deliveryIds.map((id) => installedAck(id))));
+  assert.deepEqual(await decideBootsOf(db.pool, [early]), [], 'the earlier report decides nothing');
+
+  const later = new Date(Date.now() + 1_000).toISOString();
+  const recorded = await recordStatusReports(db.pool, [
+    report(unhealthy, later, {
+      components: [{ id: 'head-unit', version: '2.0.0' }],
+      bootHealth: 'unhealthy',
+      bootedAt: later,
+    }),
+  ]);
+  const decided = await decideBootsOf(db.pool, recorded.stored);
+  assert.deepEqual(
+    decided.map((d) => [d.vehicleId, d.outcome]),
+    [[unhealthy, 'failed']],
+  );
+  assert.match(
+    decided[0]!.reason ?? '',
+    /^ROADCAST_ERR_BOOT_UNHEALTHY: unhealthy boot of version 2\.0\.0/,
+  );
+  const states = await statesById(db.pool, seeded.deliveryIds);
+  assert.equal(states.get(seeded.deliveryIds[1]!), 'verifying');
+});
