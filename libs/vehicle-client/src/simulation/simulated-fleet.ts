@@ -49,13 +49,14 @@ export interface SimulatedFleetOptions {
   stallRate?: number;
   /**
    * Share of vehicles that install but fall back to the version they ran before when they
-   * reboot, and report so on their status topic (0..1).
+   * reboot, and report so on their status topic (0..1; vehicles that report status, see
+   * `components`).
    */
   bootFailureRate?: number;
   /**
-   * Components the vehicles report on their status topic, each at `installedVersion` until
-   * they install another (default: none until a notice names one). Status is reported after
-   * every connect and every install.
+   * When given, the vehicles report their status: these components, each at
+   * `installedVersion` until they install another (a component a notice names joins them),
+   * after every connect and after every install and reboot. Without it, no status is reported.
    */
   components?: readonly string[];
   tunnels?: TunnelModel;
@@ -114,7 +115,7 @@ export class SimulatedFleet {
         ...(options.brokerLogin ? { brokerLogin: options.brokerLogin } : {}),
         ...(options.installedVersion ? { installedVersion: () => options.installedVersion } : {}),
         // The car's software answers for what it runs, fallen-back versions included.
-        status: () => vehicle.statusReport(),
+        ...(options.components ? { status: () => vehicle.statusReport() } : {}),
         reconnect: { initialMs: 500, maxMs: 10_000, random: this.random },
       });
       const vehicle: SimulatedVehicle = new SimulatedVehicle(
@@ -129,10 +130,12 @@ export class SimulatedFleet {
           bootFails: bootFailureRate > 0 && this.random() < bootFailureRate,
         },
         this.random,
-        {
-          components: options.components ?? [],
-          ...(options.installedVersion ? { baseVersion: options.installedVersion } : {}),
-        },
+        options.components
+          ? {
+              components: options.components,
+              ...(options.installedVersion ? { baseVersion: options.installedVersion } : {}),
+            }
+          : undefined,
       );
       this.vehicles.push(vehicle);
     }

@@ -48,16 +48,15 @@ export class SimulatedVehicle {
   private bootedAt: string;
 
   /**
-   * `components` are the ones the car reports on its status topic (with `baseVersion`, the
-   * version it runs of anything it never installed); a component a notice names joins them.
+   * With `inventory`, the car reports its status: `components` (with `baseVersion`, the
+   * version it runs of anything it never installed; a component a notice names joins them),
+   * and after each install it reboots and reports again. Without it, it reports no status.
    */
   constructor(
     readonly client: VehicleClient,
     readonly behaviour: VehicleBehaviour,
     private readonly random: () => number,
-    private readonly inventory: { components: readonly string[]; baseVersion?: string } = {
-      components: [],
-    },
+    private readonly inventory?: { components: readonly string[]; baseVersion?: string },
   ) {
     this.bootedAt = new Date().toISOString();
     client.on('notice', (notice) => this.onNotice(notice));
@@ -87,13 +86,13 @@ export class SimulatedVehicle {
     return (
       this.running.get(component) ??
       this.client.knownVersion(component) ??
-      this.inventory.baseVersion
+      this.inventory?.baseVersion
     );
   }
 
   /** What the car reports on its status topic: its components and how its last boot went. */
   statusReport(): VehicleStatusReport {
-    const ids = new Set([...this.inventory.components, ...this.running.keys()]);
+    const ids = new Set([...(this.inventory?.components ?? []), ...this.running.keys()]);
     const components = [...ids].flatMap((id) => {
       const version = this.versionOf(id);
       return version === undefined ? [] : [{ id, version }];
@@ -131,7 +130,7 @@ export class SimulatedVehicle {
         if (reported) this.outcomes.set(notice.noticeId, outcome);
       });
       const previous = this.versionOf(notice.update.id);
-      if (!fails) steps.push(async () => this.reboot(notice, previous));
+      if (!fails && this.inventory) steps.push(async () => this.reboot(notice, previous));
     }
     // Reports made while offline wait in the SDK's store and go out on reconnect.
     const next = (): void => {
