@@ -19,6 +19,7 @@ import campaignRoutes from './routes/campaigns.js';
 import edgePoolRoutes from './routes/edge-pools.js';
 import regionRoutes from './routes/regions.js';
 import eventRoutes from './routes/events.js';
+import inventoryRoutes from './routes/inventory.js';
 import routerPolicyRoutes from './routes/router-policy.js';
 import signingKeyRoutes from './routes/signing-keys.js';
 import vehicleRoutes from './routes/vehicles.js';
@@ -88,6 +89,7 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
   await app.register(signingKeyRoutes);
   await app.register(campaignEstimateRoutes);
   await app.register(auditRoutes);
+  await app.register(inventoryRoutes);
   const fanout = new EventFanout({
     redis: deps.redis,
     prefix: deps.prefix,

@@ -15,3 +15,4 @@ export type {
   VehicleDetail,
   WaveProgress,
 } from '@roadcast/contracts';
+export type { ComponentInventory, ComponentList, VehicleInventory } from '@roadcast/contracts';

@@ -7,6 +7,7 @@ import { auditView } from './views/audit-view.js';
 import { campaignDetailView } from './views/campaign-detail-view.js';
 import { campaignsView } from './views/campaigns-view.js';
 import { fleetView } from './views/fleet-view.js';
+import { inventoryView } from './views/inventory-view.js';
 import { policyView } from './views/policy-view.js';
 
 const STATUS_TEXT: Record<StreamStatus, string> = {
@@ -18,6 +19,7 @@ const STATUS_TEXT: Record<StreamStatus, string> = {
 const NAV = [
   { hash: '#/campaigns', text: 'Campaigns' },
   { hash: '#/fleet', text: 'Fleet and edge' },
+  { hash: '#/inventory', text: 'Inventory' },
   { hash: '#/policy', text: 'Router policy' },
   { hash: '#/audit', text: 'Audit log', adminOnly: true },
 ];
@@ -79,7 +81,9 @@ export function startShell(
           ? policyView(ctx)
           : hash === '#/audit'
             ? auditView(ctx)
-            : campaignsView(ctx);
+            : hash === '#/inventory'
+              ? inventoryView(ctx)
+              : campaignsView(ctx);
     if (!detail) document.title = 'Roadcast';
     for (const link of nav.querySelectorAll('a')) {
       const current = hash.startsWith(link.getAttribute('href') ?? '');

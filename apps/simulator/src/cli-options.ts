@@ -8,7 +8,8 @@ export interface SimulatorOptions {
   campaign: boolean;
   /** Cumulative wave percentages of the campaign created with --campaign. */
   waves: number[];
-  updateVersion: string;
+  /** Version the campaign offers; undefined: the next after the newest the vehicles run. */
+  updateVersion: string | undefined;
   installedVersion: string;
   tunnelShare: number;
   offlineMs: [number, number];
@@ -19,6 +20,10 @@ export interface SimulatorOptions {
   /** Attempts of a campaign a failing vehicle fails before one succeeds; Infinity: all. */
   failedAttempts: number;
   stallRate: number;
+  /** Share of vehicles that fall back to the old version after installing. */
+  bootFailureRate: number;
+  /** Healthy-boot observation of the campaign (seconds); 0: installed counts at once. */
+  observeBootS: number;
   protocolVersion: 4 | 5;
   durationS: number;
   connectConcurrency: number;
@@ -33,7 +38,8 @@ export const USAGE = `npm run simulate -- [options]
   --register              register the vehicles through the API first
   --campaign              create a campaign for the simulated vehicles and run until it ends
   --waves 10,50,100       cumulative wave percentages of that campaign (default 100)
-  --update-version V      version the campaign offers (default 2.0.0)
+  --update-version V      version the campaign offers (default: the next major version after
+                          the newest the vehicles run, so every run offers a new one)
   --installed-version V   version the vehicles run (default 1.0.0)
   --tunnel-share S        share of vehicles driving through tunnels, 0..1 (default 0.3)
   --offline-ms A-B        length of a tunnel (default 2000-20000)
@@ -45,6 +51,10 @@ export const USAGE = `npm run simulate -- [options]
                           retry succeeds (default: every attempt fails)
   --stall-rate S          share of vehicles whose install never finishes: silent after
                           installing, for in-progress timeouts (default 0)
+  --boot-failure-rate S   share of vehicles that install the update but fall back to the old
+                          version when they reboot, and report so (default 0)
+  --observe-boot S        the campaign counts an install only after S seconds of healthy boot
+                          on the new version (healthy boot; default 0: off)
   --protocol 4|5          MQTT 3.1.1 or 5 (default 5)
   --duration S            stop after S seconds (default: Ctrl-C, or the campaign's end)
   --connect-concurrency N vehicles connecting at once (default 20)
@@ -86,7 +96,7 @@ export function parseSimulatorArgs(argv: string[]): SimulatorOptions {
       register: { type: 'boolean', default: false },
       campaign: { type: 'boolean', default: false },
       waves: { type: 'string', default: '100' },
-      'update-version': { type: 'string', default: '2.0.0' },
+      'update-version': { type: 'string' },
       'installed-version': { type: 'string', default: '1.0.0' },
       'tunnel-share': { type: 'string', default: '0.3' },
       'offline-ms': { type: 'string', default: '2000-20000' },
@@ -96,6 +106,8 @@ export function parseSimulatorArgs(argv: string[]): SimulatorOptions {
       'failure-rate': { type: 'string', default: '0' },
       'failed-attempts': { type: 'string' },
       'stall-rate': { type: 'string', default: '0' },
+      'boot-failure-rate': { type: 'string', default: '0' },
+      'observe-boot': { type: 'string', default: '0' },
       protocol: { type: 'string', default: '5' },
       duration: { type: 'string', default: '0' },
       'connect-concurrency': { type: 'string', default: '20' },
@@ -127,6 +139,8 @@ export function parseSimulatorArgs(argv: string[]): SimulatorOptions {
         ? Infinity
         : number(values['failed-attempts'], 'failed-attempts', 1, 100, true),
     stallRate: number(values['stall-rate'], 'stall-rate', 0, 1),
+    bootFailureRate: number(values['boot-failure-rate'], 'boot-failure-rate', 0, 1),
+    observeBootS: number(values['observe-boot'], 'observe-boot', 0, 86_400, true),
     protocolVersion: protocol === 4 ? 4 : 5,
     durationS: number(values.duration, 'duration', 0, 31_536_000),
     connectConcurrency: number(

@@ -5,6 +5,7 @@ import { SimulatedFleet } from '@roadcast/vehicle-client';
 import { ApiClient } from './api-client.js';
 import { USAGE, parseSimulatorArgs, type SimulatorOptions } from './cli-options.js';
 import { fleetIdentities } from './fleet-identities.js';
+import { nextVersion } from './offered-version.js';
 import { progressLine, type CampaignSummary } from './progress-line.js';
 import { readVehicleTrust } from './trusted-keys.js';
 
@@ -53,6 +54,9 @@ if (api && options.register) {
   );
 }
 
+/** The component the simulated campaign updates; vehicles report their version of it. */
+const UPDATE_ID = 'simulator-firmware';
+
 const fleet = new SimulatedFleet({
   vehicles: identities,
   url: settings.SIMULATOR_ROUTER_URL,
@@ -70,6 +74,8 @@ const fleet = new SimulatedFleet({
   failureRate: options.failureRate,
   failedAttempts: options.failedAttempts,
   stallRate: options.stallRate,
+  bootFailureRate: options.bootFailureRate,
+  components: [UPDATE_ID],
   tunnels: {
     share: options.tunnelShare,
     offlineMs: options.offlineMs,
@@ -87,11 +93,12 @@ fleet.startTunnels();
 
 let campaignId: string | undefined;
 if (api && options.campaign) {
-  const version = options.updateVersion;
+  const version =
+    options.updateVersion ?? nextVersion(fleet.vehicles.map((v) => v.versionOf(UPDATE_ID)));
   const campaign = await api.createCampaign({
     name: `Simulated fleet ${ids[0]}…${ids.at(-1)}`,
     update: {
-      id: 'simulator-firmware',
+      id: UPDATE_ID,
       version,
       url: `https://updates.example.com/simulator-firmware-${version}.bin`,
       sha256: createHash('sha256').update(`simulator-firmware-${version}`).digest('hex'),
@@ -99,10 +106,13 @@ if (api && options.campaign) {
     },
     target: { vehicleIds: ids },
     rollout: { waves: options.waves.map((percent) => ({ percent })) },
+    ...(options.observeBootS > 0
+      ? { options: { healthyBoot: { observationSeconds: options.observeBootS } } }
+      : {}),
   });
   campaignId = campaign.id;
   console.log(
-    `campaign ${campaignId} created; watch it live: ${settings.SIMULATOR_API_URL}/#/campaigns/${campaignId}`,
+    `campaign ${campaignId} created, offering ${UPDATE_ID} ${version}; watch it live: ${settings.SIMULATOR_API_URL}/#/campaigns/${campaignId}`,
   );
 }
 

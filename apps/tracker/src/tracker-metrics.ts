@@ -15,6 +15,11 @@ export interface TrackerMetrics {
   retried: Counter<'by'>;
   silentVehicles: Gauge;
   waveTransitions: Counter<'action'>;
+  statusReceived: Counter;
+  statusStored: Counter;
+  statusIgnored: Counter<'reason'>;
+  bootsDecided: Counter<'outcome'>;
+  dynamicJoined: Counter;
 }
 
 /** Deliveries of campaigns that are not over yet, by state, read from the exact counters. */
@@ -112,6 +117,33 @@ export function createTrackerMetrics(registry: Registry, pool?: pg.Pool): Tracke
       name: 'roadcast_tracker_rollout_actions_total',
       help: 'Rollout decisions taken: next wave, await approval, pause, cancel, complete',
       labelNames: ['action'],
+      registers,
+    }),
+    statusReceived: new Counter({
+      name: 'roadcast_tracker_status_received_total',
+      help: 'Vehicle status reports read from edge brokers',
+      registers,
+    }),
+    statusStored: new Counter({
+      name: 'roadcast_tracker_status_stored_total',
+      help: 'Vehicle status reports stored in the inventory',
+      registers,
+    }),
+    statusIgnored: new Counter({
+      name: 'roadcast_tracker_status_ignored_total',
+      help: 'Status reports not stored: invalid, of an unregistered vehicle, or older than the stored one',
+      labelNames: ['reason'],
+      registers,
+    }),
+    bootsDecided: new Counter({
+      name: 'roadcast_tracker_boots_decided_total',
+      help: 'Verifying deliveries that healthy-boot verification ended, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    dynamicJoined: new Counter({
+      name: 'roadcast_tracker_dynamic_joined_total',
+      help: 'Deliveries added to dynamic campaigns for vehicles registered or changed later',
       registers,
     }),
   };

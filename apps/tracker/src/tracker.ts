@@ -2,7 +2,11 @@ import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { applyAcks } from '@roadcast/campaigns';
 import { readSecretFile, type TrackerSettings } from '@roadcast/config';
-import { ACK_TOPIC_FILTER, FAILURE_DELIVERY_STATES } from '@roadcast/contracts';
+import {
+  ACK_TOPIC_FILTER,
+  FAILURE_DELIVERY_STATES,
+  STATUS_TOPIC_FILTER,
+} from '@roadcast/contracts';
 import { createDb } from '@roadcast/db';
 import type { Logger } from '@roadcast/observability';
 import { createPipelineQueues, PaceBuckets, redisKeys } from '@roadcast/queue';
@@ -11,6 +15,8 @@ import { AckBatcher } from './ingest/ack-batcher.js';
 import { AckRejections } from './ingest/ack-rejections.js';
 import { EdgeConsumers } from './ingest/edge-consumers.js';
 import { parseAck } from './ingest/parse-ack.js';
+import { isStatusTopic } from './ingest/parse-status.js';
+import { StatusIngestion } from './ingest/status-ingestion.js';
 import { ProgressEvents } from './progress/progress-events.js';
 import { PresenceFollower } from './reconcile/presence-follower.js';
 import { createReconnectReconciler } from './reconcile/reconnect-reconciler.js';
@@ -99,6 +105,14 @@ export async function startTracker(
       }
     },
   });
+  const statuses = new StatusIngestion({
+    pool: db.pool,
+    batchSize: settings.TRACKER_BATCH_SIZE,
+    flushIntervalMs: settings.TRACKER_FLUSH_INTERVAL_MS,
+    metrics,
+    logger,
+    onChanged: (campaignIds) => progress.markChanged(campaignIds),
+  });
   const consumers = new EdgeConsumers({
     topology: new EdgeTopology(db),
     instanceId: settings.TRACKER_INSTANCE_ID,
@@ -108,12 +122,17 @@ export async function startTracker(
     },
     shareGroup: settings.TRACKER_SHARE_GROUP,
     ackFilter: ACK_TOPIC_FILTER,
+    statusFilter: STATUS_TOPIC_FILTER,
     connectionsPerBroker: settings.TRACKER_CONNECTIONS_PER_BROKER,
     sessionExpirySeconds: settings.TRACKER_SESSION_EXPIRY_S,
     receiveMaximum: settings.TRACKER_RECEIVE_MAXIMUM,
     refreshMs: settings.TRACKER_BROKER_REFRESH_MS,
     logger,
     onAck: (incoming) => {
+      if (isStatusTopic(incoming.topic)) {
+        statuses.add(incoming);
+        return;
+      }
       metrics.acksReceived.inc({ broker: incoming.brokerId });
       const parsed = parseAck(incoming.topic, incoming.payload);
       if (!parsed.ok) {
@@ -157,6 +176,7 @@ export async function startTracker(
     estimateIntervalMs: settings.TRACKER_ESTIMATE_INTERVAL_MS,
     onChanged: (campaignIds) => progress.markChanged(campaignIds),
     ...(resendPacer ? { resendPacer } : {}),
+    onBoots: (boots) => statuses.reportBoots(boots),
   });
 
   await consumers.start();
@@ -174,6 +194,7 @@ export async function startTracker(
       // Stop taking acks first; what is in hand is committed and acknowledged before the end.
       await consumers.close();
       await batcher.close();
+      await statuses.close();
       await follower.close();
       await sweeper.close();
       await progress.close();

@@ -72,3 +72,71 @@ test('npm run simulate registers its vehicles and creates a campaign through the
   assert.equal(detail.total, 5);
   assert.deepEqual(detail.target.vehicleIds?.length, 5);
 });
+
+/** Runs the simulator command against this platform; resolves with its exit code and output. */
+async function simulate(args: string[]): Promise<{ code: number | null; output: string }> {
+  const edge = [...e2e.stack.brokers.values()][0]!.broker.url;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'apps/simulator/src/main.ts', ...args],
+    {
+      cwd: WORKSPACE,
+      env: {
+        ...process.env,
+        SIMULATOR_ROUTER_URL: edge,
+        SIMULATOR_BROKER_PASSWORD_FILE: e2e.stack.brokerPasswordFiles.router,
+        SIMULATOR_API_URL: e2e.stack.apiUrl,
+        SIMULATOR_ADMIN_KEY_FILE: join(dir, 'admin-key'),
+        SIMULATOR_PKI_DIR: join(dir, 'pki'),
+        SIMULATOR_SIGNING_PUBLIC_KEY_FILE: e2e.stack.signing.publicKeyFile,
+        SIMULATOR_SIGNING_KEY_ID: e2e.stack.signing.keyId,
+        SIMULATOR_STATE_DIR: join(dir, 'rerun-state'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  setTimeout(() => child.kill('SIGKILL'), 120_000).unref();
+  const code = await new Promise<number | null>((resolveExit) =>
+    child.on('exit', (c) => resolveExit(c)),
+  );
+  return { code, output };
+}
+
+test('a second simulator run offers a newer version, which the vehicles install rather than refuse', async () => {
+  await writeFile(join(dir, 'admin-key'), `${e2e.stack.adminKey}\n`);
+  const args = [
+    '--vehicles',
+    '4',
+    '--first',
+    '5100',
+    '--register',
+    '--campaign',
+    '--tunnel-share',
+    '0',
+    '--install-ms',
+    '50-150',
+    '--duration',
+    '15',
+  ];
+  // As above, the vehicles talk to one edge broker: those the platform routes there are told.
+  const offered: string[] = [];
+  const installed: number[] = [];
+  for (const run of [1, 2]) {
+    const { code, output } = await simulate(args);
+    assert.equal(code, 0, output);
+    const match = /campaign ([0-9a-f-]{36}) created, offering simulator-firmware (\S+);/.exec(
+      output,
+    );
+    assert.ok(match, output);
+    offered.push(match[2]!);
+    const detail = await campaignDetail(e2e, match[1]!);
+    assert.equal(detail.counts.rejected, 0, `run ${run}: ${JSON.stringify(detail.counts)}`);
+    installed.push(detail.counts.installed);
+  }
+  assert.deepEqual(offered, ['2.0.0', '3.0.0']);
+  assert.ok(installed[0]! > 0, 'some vehicles installed the first version');
+  assert.equal(installed[1], installed[0], 'the same vehicles installed the next one');
+});

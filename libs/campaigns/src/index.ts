@@ -59,6 +59,11 @@ export {
 } from './deliveries/stretch-cursors.js';
 export { enqueuePendingDeliveries, type DeliveryRange } from './lifecycle/enqueue-pending.js';
 export {
+  DYNAMIC_JOIN_LIMIT,
+  joinDynamicCampaigns,
+  type DynamicJoin,
+} from './lifecycle/join-dynamic.js';
+export {
   recordPublishOutcomes,
   type PublishOutcomes,
 } from './deliveries/record-publish-outcomes.js';
@@ -75,6 +80,12 @@ export {
   type RetryResult,
 } from './deliveries/retry-deliveries.js';
 export { verifyBoot, type BootVerdict } from './deliveries/verify-boot.js';
+export { decideBootsOf, decideDueBoots, type DecidedBoot } from './deliveries/decide-boots.js';
+export {
+  recordStatusReports,
+  type RecordedStatus,
+  type StatusReport,
+} from './inventory/record-status.js';
 export {
   decideRollout,
   type CampaignProgress,

@@ -10,6 +10,32 @@ export { VEHICLE_ID_MAX, VEHICLE_ID_PATTERN, VehicleId };
 
 export const MAX_TARGET_IDS = 100_000;
 
+const ReportedComponent = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^/\\s]+$' });
+const ReportedVersion = Type.String({ minLength: 1, maxLength: 64 });
+
+/**
+ * Targeting by the inventory (docs/decisions/0350): vehicles whose latest status report says
+ * they run `version` of `component`, or run a version of it other than `notVersion` (a vehicle
+ * that never reported the component matches neither).
+ */
+export const ReportedVersionFilter = Type.Union(
+  [
+    Type.Object(
+      { component: ReportedComponent, version: ReportedVersion },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { component: ReportedComponent, notVersion: ReportedVersion },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'Vehicles reporting this version of the component, or another version than notVersion',
+  },
+);
+export type ReportedVersionFilter = Static<typeof ReportedVersionFilter>;
+
 export const VehicleFilter = Type.Object(
   {
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -21,6 +47,7 @@ export const VehicleFilter = Type.Object(
         description: 'Vehicles carrying all of these tags',
       }),
     ),
+    reportedVersion: Type.Optional(ReportedVersionFilter),
   },
   { additionalProperties: false, description: 'Every given field must match' },
 );

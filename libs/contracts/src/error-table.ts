@@ -57,6 +57,9 @@ export const ERROR_TABLE = {
   ROADCAST_ERR_WAVE_STATE: { message: 'wave %s is %s, not awaiting approval', status: 409 },
   // Recorded on a delivery, never answered: the vehicle went quiet while in progress.
   ROADCAST_ERR_IN_PROGRESS_TIMEOUT: { message: 'no report for %s s after %s' },
+  // Recorded on a delivery, never answered: healthy boot not confirmed (docs/decisions/0352).
+  ROADCAST_ERR_BOOT_FALLBACK: { message: 'fell back to version %s after installing %s' },
+  ROADCAST_ERR_BOOT_UNHEALTHY: { message: 'unhealthy boot of version %s' },
 
   // Sticky routing (libs/routing).
   ROADCAST_ERR_NO_ACTIVE_POOL: { message: 'no active edge pool', status: 409, reason: 0x88 },

@@ -98,6 +98,7 @@ export {
   PauseRequest,
   RetryRequest,
   RetryResult,
+  ReportedVersionFilter,
   Rollout,
   VEHICLE_ID_PATTERN,
   VehicleFilter,
@@ -158,3 +159,12 @@ export {
 export { Region, RegionId, RegionList, RegionUpdateRequest } from './region.js';
 export { CompletionEstimate, EstimateBasis, WaveEstimate } from './completion-estimate.js';
 export { AuditEntry, AuditList, AuditQuery } from './audit.js';
+export {
+  CampaignCompliance,
+  ComponentId,
+  ComponentInventory,
+  ComponentInventoryQuery,
+  ComponentList,
+  ComponentParams,
+  VehicleInventory,
+} from './inventory.js';

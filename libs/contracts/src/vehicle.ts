@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DeliveryStateSchema, VehicleId } from './campaign.js';
+import { VehicleInventory } from './inventory.js';
 import { IsoTime, Uuid } from './primitives.js';
 
 export const MAX_VEHICLES_PER_REQUEST = 10_000;
@@ -70,6 +71,9 @@ export const VehicleDetail = Type.Composite([
   Type.Object({
     presence: Type.Union([VehiclePresence, Type.Null()]),
     openDeliveries: Type.Array(OpenDelivery),
+    inventory: Type.Union([VehicleInventory, Type.Null()], {
+      description: 'What the vehicle last reported on its status topic; null if it never did',
+    }),
   }),
 ]);
 export type VehicleDetail = Static<typeof VehicleDetail>;

@@ -6,8 +6,10 @@ import {
   isForwardTransition,
   isTerminalDeliveryState,
   noticeTopic,
+  statusTopic,
   type AckState,
   type Notice,
+  type VehicleStatus,
 } from '@roadcast/contracts';
 import { checkNotice, type RejectReason } from './notice-check.js';
 import type { NoticeRecord, NoticeStore } from './notice-store.js';
@@ -45,10 +47,19 @@ export interface VehicleClientOptions {
   legacyKeyIds?: ReadonlySet<string>;
   /** The version of an update the vehicle runs now (from its own inventory), if known. */
   installedVersion?: (updateId: string) => string | undefined;
+  /**
+   * What the vehicle runs now (versions per component, boot health), reported on its status
+   * topic after every connect and whenever the embedding calls `publishStatus` (after an
+   * install and reboot). No status is reported when omitted.
+   */
+  status?: () => VehicleStatusReport;
   store: NoticeStore;
   reconnect?: { initialMs?: number; maxMs?: number; random?: () => number };
   now?: () => Date;
 }
+
+/** A status report without its time, which the SDK stamps when it sends it. */
+export type VehicleStatusReport = Omit<VehicleStatus, 'at'>;
 
 export interface RejectedNotice {
   reason: RejectReason;
@@ -210,6 +221,22 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
     return true;
   }
 
+  /**
+   * Reports what the vehicle runs now (the `status` option) with QoS 1, e.g. after an install
+   * and the reboot into it. Offline, nothing is sent: every connect reports the status anyway.
+   * Returns whether a report went out.
+   */
+  publishStatus(): boolean {
+    const client = this.client;
+    const status = this.options.status?.();
+    if (!client?.connected || !status) return false;
+    const report: VehicleStatus = { ...status, at: this.now().toISOString() };
+    client.publish(statusTopic(this.vehicleId), JSON.stringify(report), { qos: 1 }, (err) => {
+      if (err) this.warn(err);
+    });
+    return true;
+  }
+
   private createClient(): MqttClient {
     const { options } = this;
     const protocolVersion = options.protocolVersion ?? 5;
@@ -302,6 +329,8 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
       const live = record.expiresAt === undefined || Date.parse(record.expiresAt) > now;
       if (unconfirmed || (!sessionPresent && live)) this.sendAck(record);
     }
+    // After the acks: the platform reads a status that follows an installed report as its outcome.
+    this.publishStatus();
     this.emit('connected', { sessionPresent });
   }
 
@@ -403,6 +432,14 @@ export class VehicleClient extends EventEmitter<VehicleClientEvents> {
     }
     if (!update) return;
     this.emit('cancel', { notice, update });
+  }
+
+  /**
+   * The newest version of an update the vehicle has installed (from its notice store) or
+   * runs by its own inventory: what a notice must be newer than.
+   */
+  knownVersion(updateId: string): string | undefined {
+    return this.installedVersion(updateId);
   }
 
   private installedVersion(updateId: string): string | undefined {

@@ -11,6 +11,7 @@ import {
 import { decodeCursor, encodeCursor, sqlList } from '@roadcast/campaigns';
 import type { PresenceStore } from '@roadcast/routing';
 import { ApiError } from '../errors.js';
+import { vehicleInventory } from './inventory-store.js';
 
 const COLUMNS = `id, model, region, software_version AS "softwareVersion", tags, pool_id AS "poolId", pinned,
   last_seen_at AS "lastSeenAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
@@ -64,7 +65,7 @@ export async function getVehicle(
   presence: PresenceStore,
   id: string,
 ): Promise<VehicleDetail | undefined> {
-  const [vehicle, deliveries, present] = await Promise.all([
+  const [vehicle, deliveries, present, inventory] = await Promise.all([
     pool.query<VehicleRow>(`SELECT ${COLUMNS} FROM vehicles WHERE id = $1`, [id]),
     pool.query<{
       campaignId: string;
@@ -79,6 +80,7 @@ export async function getVehicle(
       [id],
     ),
     presence.get(id),
+    vehicleInventory(pool, id),
   ]);
   const row = vehicle.rows[0];
   if (!row) return undefined;
@@ -95,6 +97,7 @@ export async function getVehicle(
         }
       : null,
     openDeliveries: deliveries.rows.map((d) => ({ ...d, updatedAt: d.updatedAt.toISOString() })),
+    inventory,
   };
 }
 

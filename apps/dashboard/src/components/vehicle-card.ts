@@ -37,6 +37,22 @@ export function vehicleCard(v: VehicleDetail): HTMLElement {
       h('dd', {}, `${v.model} / ${v.region}`),
       h('dt', {}, 'Software'),
       h('dd', {}, v.softwareVersion),
+      h('dt', {}, 'Reported versions'),
+      h(
+        'dd',
+        {},
+        v.inventory && v.inventory.components.length > 0
+          ? v.inventory.components.map((c) => `${c.id} ${c.version}`).join(', ')
+          : 'none reported',
+      ),
+      h('dt', {}, 'Boot'),
+      h(
+        'dd',
+        {},
+        v.inventory?.boot
+          ? `${v.inventory.boot.health} (reported ${relative(v.inventory.reportedAt)})`
+          : '—',
+      ),
     ),
     h('h3', {}, `Open deliveries (${v.openDeliveries.length})`),
     v.openDeliveries.length === 0

@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, relative } from '../format.js';
 import { ackChart } from '../components/ack-chart.js';
 import { campaignActions } from '../components/campaign-actions.js';
 import { completionEstimate } from '../components/completion-estimate.js';
+import { complianceCard } from '../components/compliance-card.js';
 import { deliveriesTable } from '../components/deliveries-table.js';
 import { errorBox } from '../components/error-box.js';
 import { failureReasons } from '../components/failure-reasons.js';
@@ -31,6 +32,8 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
   const estimate = h('section', { class: 'card', 'aria-labelledby': 'estimate-title' });
   const failures = h('div', {});
   const deliveries = deliveriesTable(ctx, id);
+  const compliance = complianceCard(ctx);
+  let complianceShown = false;
   const element = h(
     'section',
     { class: 'view campaign-detail' },
@@ -39,6 +42,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
     h('div', { class: 'columns' }, progress, chart),
     estimate,
     waves,
+    compliance.element,
     failures,
     deliveries.element,
   );
@@ -49,6 +53,12 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
       ctx.history.record(id, Date.now(), campaign.counts);
       render();
       void loadEstimate();
+      // Shown at once the first time, then at most every few seconds while the page is live.
+      if (complianceShown) refreshCompliance();
+      else {
+        complianceShown = true;
+        void compliance.refresh(campaign);
+      }
       const problems = PROBLEM_STATES.reduce((n, s) => n + campaign!.counts[s], 0);
       if (problems !== failedSeen) {
         failedSeen = problems;
@@ -163,6 +173,10 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
   // Counts arrive with every progress event; waves, status and tables need a refetch.
   const refetch = coalesce(load, 1_000);
   const refreshTable = coalesce(() => deliveries.refresh(), 3_000);
+  const refreshCompliance = coalesce(
+    () => (campaign ? compliance.refresh(campaign) : Promise.resolve()),
+    5_000,
+  );
   void load();
   return {
     element,
@@ -179,6 +193,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
     dispose() {
       refetch.cancel();
       refreshTable.cancel();
+      refreshCompliance.cancel();
     },
   };
 }

@@ -30,7 +30,7 @@ export async function registerVehicles(stack: Stack, ids: string[]): Promise<voi
 export async function simulatedFleet(
   stack: Stack,
   ids: string[],
-  behaviour: { failureRate?: number; seed?: number } = {},
+  behaviour: { failureRate?: number; seed?: number; components?: string[] } = {},
 ): Promise<SimulatedFleet> {
   const pki = getTestPki();
   return new SimulatedFleet({
@@ -42,6 +42,7 @@ export async function simulatedFleet(
     connectConcurrency: 8,
     failureRate: behaviour.failureRate ?? 0,
     seed: behaviour.seed ?? 11,
+    ...(behaviour.components ? { components: behaviour.components } : {}),
   });
 }
 

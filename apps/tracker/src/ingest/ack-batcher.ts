@@ -2,22 +2,25 @@ import type { Logger } from '@roadcast/observability';
 import type { AppliedAck } from '@roadcast/campaigns';
 import type { ParsedAck } from './parse-ack.js';
 
-export interface PendingAck {
-  ack: ParsedAck;
+export interface PendingAck<T = ParsedAck> {
+  ack: T;
   release(): void;
 }
 
-export interface AckBatcherOptions {
+/** Defaults are acks; status reports use the same batching with their own item and result. */
+export interface AckBatcherOptions<T = ParsedAck, R = AppliedAck[]> {
   batchSize: number;
   flushIntervalMs: number;
   /** Batches applied at once; rows are locked in id order, so they never deadlock each other. */
   concurrency?: number;
-  apply(acks: ParsedAck[]): Promise<AppliedAck[]>;
+  apply(acks: T[]): Promise<R>;
   /** Called after each committed batch (progress events, rollout), with the batch itself. */
-  onApplied?(applied: AppliedAck[], batchSize: number, batch: ParsedAck[]): void;
+  onApplied?(applied: R, batchSize: number, batch: T[]): void;
   logger: Logger;
   /** Delay before a failed batch is tried again (Postgres down, a lock timeout). */
   retryDelayMs?: number;
+  /** What the items are, for the log (default "ack"). */
+  itemName?: string;
 }
 
 /**
@@ -28,14 +31,14 @@ export interface AckBatcherOptions {
  * the next one's work; acks arriving meanwhile form the following batches. Order between
  * batches does not matter: applying is monotonic.
  */
-export class AckBatcher {
-  private waiting: PendingAck[] = [];
+export class AckBatcher<T = ParsedAck, R = AppliedAck[]> {
+  private waiting: PendingAck<T>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
-  private readonly options: AckBatcherOptions;
+  private readonly options: AckBatcherOptions<T, R>;
 
-  constructor(options: AckBatcherOptions) {
+  constructor(options: AckBatcherOptions<T, R>) {
     this.options = options;
   }
 
@@ -43,7 +46,7 @@ export class AckBatcher {
     return this.waiting.length;
   }
 
-  add(item: PendingAck): void {
+  add(item: PendingAck<T>): void {
     this.waiting.push(item);
     this.schedule();
   }
@@ -88,7 +91,7 @@ export class AckBatcher {
     this.inFlight.add(running);
   }
 
-  private async applyUntilCommitted(batch: PendingAck[]): Promise<void> {
+  private async applyUntilCommitted(batch: PendingAck<T>[]): Promise<void> {
     for (;;) {
       try {
         const acks = batch.map((p) => p.ack);
@@ -97,7 +100,11 @@ export class AckBatcher {
         this.options.onApplied?.(applied, batch.length, acks);
         return;
       } catch (err) {
-        this.options.logger.error({ err, acks: batch.length }, 'ack batch not applied; retrying');
+        const what = this.options.itemName ?? 'ack';
+        this.options.logger.error(
+          { err, items: batch.length },
+          `${what} batch not applied; retrying`,
+        );
         await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1_000));
       }
     }

@@ -18,8 +18,8 @@ export interface EdgeAckConnectionOptions {
   /** The tracker's identity on edge brokers. */
   username?: string;
   password?: Buffer;
-  /** Full filter, e.g. `$share/tracker/vehicles/+/ota/acks`. */
-  filter: string;
+  /** Full filter(s), e.g. `$share/tracker/vehicles/+/ota/acks` (and the status reports'). */
+  filter: string | readonly string[];
   sessionExpirySeconds: number;
   receiveMaximum: number;
   keepaliveSeconds?: number;
@@ -128,7 +128,7 @@ export class EdgeAckConnection {
     session.send({
       cmd: 'subscribe',
       messageId: 1,
-      subscriptions: [{ topic: this.options.filter, qos: 1 }],
+      subscriptions: [this.options.filter].flat().map((topic) => ({ topic, qos: 1 as const })),
     });
     this.flush(link);
   }

@@ -9,6 +9,8 @@ export interface EdgeConsumersOptions {
   credentials?: { username: string; password?: Buffer };
   shareGroup: string;
   ackFilter: string;
+  /** Status reports come on the same connections (vehicles/+/status); none when absent. */
+  statusFilter?: string;
   connectionsPerBroker: number;
   sessionExpirySeconds: number;
   receiveMaximum: number;
@@ -80,7 +82,9 @@ export class EdgeConsumers {
           url,
           clientId: `roadcast-${this.options.instanceId}-${id}-${slot}`.slice(0, 64),
           ...this.options.credentials,
-          filter: `$share/${this.options.shareGroup}/${this.options.ackFilter}`,
+          filter: [this.options.ackFilter, this.options.statusFilter ?? []]
+            .flat()
+            .map((f) => `$share/${this.options.shareGroup}/${f}`),
           sessionExpirySeconds: this.options.sessionExpirySeconds,
           receiveMaximum: this.options.receiveMaximum,
           onAck: this.options.onAck,

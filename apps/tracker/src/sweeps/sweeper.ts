@@ -2,11 +2,14 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import {
   advanceRollouts,
+  decideDueBoots,
   expireCampaigns,
   refreshCompletionEstimates,
+  joinDynamicCampaigns,
   retryDueDeliveries,
   StretchCursors,
   timeOutSilentDeliveries,
+  type DecidedBoot,
   type PipelineDeps,
 } from '@roadcast/campaigns';
 import type { PipelineQueues } from '@roadcast/queue';
@@ -38,13 +41,16 @@ export interface SweeperOptions {
   estimateIntervalMs?: number;
   /** Campaigns whose counts a pass changed (for progress events). */
   onChanged?(campaignIds: Iterable<string>): void;
+  /** Healthy-boot verdicts of observation windows that ran out (counted and logged there). */
+  onBoots?(boots: readonly DecidedBoot[]): void;
 }
 
 /**
  * The tracker's timers, run one after another on one interval: expiry first (an expired
- * campaign must not start a wave), then in-progress timeouts and automatic retries (so the
- * rollout sees their counts), the rollout, predicted completion, re-sends and the silent-vehicle report. Every
- * change is a `libs/campaigns` operation guarded in SQL, so several trackers may sweep at once.
+ * campaign must not start a wave), then dynamic joins, in-progress timeouts, healthy-boot
+ * observation windows and automatic retries (so the rollout sees their counts), the rollout,
+ * predicted completion, re-sends and the silent-vehicle report. Every change is a
+ * `libs/campaigns` operation guarded in SQL, so several trackers may sweep at once.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -53,6 +59,7 @@ export class Sweeper {
   private readonly timeoutCursors: StretchCursors;
   private readonly retryCursors: StretchCursors;
   private estimatedAt = 0;
+  private readonly bootCursors: StretchCursors;
 
   constructor(private readonly options: SweeperOptions) {
     this.pipeline = {
@@ -65,6 +72,7 @@ export class Sweeper {
     };
     this.timeoutCursors = new StretchCursors(options.sweepStretch);
     this.retryCursors = new StretchCursors(options.sweepStretch);
+    this.bootCursors = new StretchCursors(options.sweepStretch);
   }
 
   start(): void {
@@ -96,7 +104,9 @@ export class Sweeper {
         'campaign expired',
       );
     }
+    await this.joinDynamic();
     await this.timeOut();
+    o.onBoots?.(await decideDueBoots(o.pool, this.bootCursors));
     await this.retryFailures();
     for (const action of await advanceRollouts(this.pipeline)) {
       o.metrics.waveTransitions.inc({ action: action.action });
@@ -135,6 +145,24 @@ export class Sweeper {
     } catch (err) {
       this.options.logger.error({ err }, 'completion estimates not refreshed');
     }
+  }
+
+  /** Vehicles registered or changed since the last pass join the dynamic campaigns they match. */
+  private async joinDynamic(): Promise<void> {
+    const joins = await joinDynamicCampaigns(this.pipeline);
+    for (const join of joins) {
+      this.options.metrics.dynamicJoined.inc(join.deliveryIds.length);
+      this.options.logger.info(
+        {
+          campaignId: join.campaignId,
+          wave: join.wave,
+          deliveries: join.deliveryIds.length,
+          enqueued: join.enqueued,
+        },
+        'vehicles joined a dynamic campaign',
+      );
+    }
+    this.options.onChanged?.(joins.map((j) => j.campaignId));
   }
 
   private async timeOut(): Promise<void> {

@@ -35,8 +35,10 @@ export interface AppliedAck {
  * probed in notice id order, one index lookup each: without the collapse the planner expects
  * every row of the batch to match and prefers hashing the whole table. Rows are locked in id
  * order so concurrent trackers cannot deadlock each other; the statement-level triggers keep
- * `campaign_counters` exact. The first ack of a delivery also returns how long the vehicle
- * took to answer since the broker accepted the notice.
+ * `campaign_counters` exact. In a campaign with healthy boot an `installed` report moves the
+ * delivery to `verifying`: the vehicle's status reports decide (decide-boots.ts). The first
+ * ack of a delivery also returns how long the vehicle took to answer since the broker
+ * accepted the notice.
  */
 const APPLY_SQL = `
 WITH input AS (
@@ -44,10 +46,14 @@ WITH input AS (
   FROM unnest($1::uuid[], $2::text[], $3::delivery_state[], $4::text[]) AS t(notice_id, vehicle_id, state, reason)
   ORDER BY notice_id, vehicle_id, state DESC
 ), target AS (
-  SELECT d.id, i.state, i.reason,
+  SELECT d.id, r.state, i.reason,
     CASE WHEN d.received_at IS NULL THEN COALESCE(d.published_at, d.parked_at) END AS told_at
   FROM deliveries d JOIN input i ON i.notice_id = d.notice_id AND i.vehicle_id = d.vehicle_id
-  WHERE ${deliveryGuard('applyAcks', 'd.state', 'i.state')}
+  JOIN campaigns c ON c.id = d.campaign_id
+  -- Healthy boot: an installed report starts verification; the status reports finish it.
+  CROSS JOIN LATERAL (SELECT CASE WHEN i.state = 'installed' AND c.boot_observation_s IS NOT NULL
+    THEN 'verifying'::delivery_state ELSE i.state END AS state) r
+  WHERE ${deliveryGuard('applyAcks', 'd.state', 'r.state')}
   ORDER BY d.id
   FOR UPDATE OF d
 )

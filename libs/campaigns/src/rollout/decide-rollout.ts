@@ -28,6 +28,8 @@ export interface CampaignProgress {
   onFailureThreshold?: 'pause' | 'cancel';
   /** What the thresholds' shares are of: every delivery of the wave (default) or the reached. */
   thresholdBasis?: 'target' | 'reached';
+  /** Vehicles may still join (docs/decisions/0351): it runs until it expires or is cancelled. */
+  dynamic?: boolean;
 }
 
 export type RolloutDecision =
@@ -42,7 +44,7 @@ export type RolloutDecision =
  *   out, rejected) exceed its failure threshold;
  * - move on when the current wave has installed its success threshold: start the next wave,
  *   or hold it for an operator's approval when it requires one;
- * - complete when every wave has started and no delivery is unfinished;
+ * - complete when every wave has started and no delivery is unfinished, unless it is dynamic;
  * - neither of the last two while deliveries are still being written.
  * Vehicles that are offline are neither failures nor successes. With the `target` basis they
  * delay success; with `reached` the shares are of the vehicles that answered, once at least
@@ -80,7 +82,8 @@ export function decideRollout(campaign: CampaignProgress): RolloutDecision {
     };
   }
   const allStarted = waves.every((w) => w.state === 'running' || w.state === 'done');
-  if (allStarted && waves.every((w) => w.unfinished === 0)) return { action: 'complete' };
+  if (allStarted && !campaign.dynamic && waves.every((w) => w.unfinished === 0))
+    return { action: 'complete' };
   return { action: 'none' };
 }
 

@@ -11,7 +11,7 @@ import type { CampaignProgress, WaveProgress } from './decide-rollout.js';
 const LOAD_SQL = `
 SELECT c.id, c.current_wave AS "currentWave", c.materialized_at IS NULL AS materializing,
        c.on_failure_threshold AS "onFailureThreshold", c.threshold_basis::text AS "thresholdBasis",
-       w.index, w.state::text AS state, w.size, w.requires_approval AS "requiresApproval",
+       c.dynamic, w.index, w.state::text AS state, w.size, w.requires_approval AS "requiresApproval",
        w.success_threshold AS "successThreshold", w.failure_threshold AS "failureThreshold",
        COALESCE(sum(k.count) FILTER (WHERE k.state IN ${sqlList(SUCCESS_DELIVERY_STATES)}), 0)::bigint AS installed,
        COALESCE(sum(k.count) FILTER (WHERE k.state IN ${sqlList(FAILURE_DELIVERY_STATES)}), 0)::bigint AS failures,
@@ -22,7 +22,8 @@ JOIN campaign_waves w ON w.campaign_id = c.id
 LEFT JOIN campaign_counters k ON k.campaign_id = c.id AND k.wave = w.index
 WHERE c.status = 'running'
 GROUP BY c.id, c.current_wave, c.materialized_at, c.on_failure_threshold, c.threshold_basis,
-         w.index, w.state, w.size, w.requires_approval, w.success_threshold, w.failure_threshold
+         c.dynamic, w.index, w.state, w.size, w.requires_approval, w.success_threshold,
+         w.failure_threshold
 ORDER BY c.id, w.index`;
 
 /** Running campaigns with their waves and exact per-wave counts, from the counters. */
@@ -34,6 +35,7 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
       materializing: boolean;
       onFailureThreshold: 'pause' | 'cancel';
       thresholdBasis: 'target' | 'reached';
+      dynamic: boolean;
       installed: number;
       reached: number;
       failures: number;
@@ -49,6 +51,7 @@ export async function loadRunningCampaigns(pool: pg.Pool): Promise<CampaignProgr
       materializing: r.materializing,
       onFailureThreshold: r.onFailureThreshold,
       thresholdBasis: r.thresholdBasis,
+      dynamic: r.dynamic,
     };
     c.waves.push({
       index: r.index,

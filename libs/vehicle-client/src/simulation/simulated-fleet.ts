@@ -47,6 +47,18 @@ export interface SimulatedFleetOptions {
   failedAttempts?: number;
   /** Share of vehicles whose install never finishes: they go silent after `installing` (0..1). */
   stallRate?: number;
+  /**
+   * Share of vehicles that install but fall back to the version they ran before when they
+   * reboot, and report so on their status topic (0..1; vehicles that report status, see
+   * `components`).
+   */
+  bootFailureRate?: number;
+  /**
+   * When given, the vehicles report their status: these components, each at
+   * `installedVersion` until they install another (a component a notice names joins them),
+   * after every connect and after every install and reboot. Without it, no status is reported.
+   */
+  components?: readonly string[];
   tunnels?: TunnelModel;
   /** Vehicles connecting at once (TLS handshakes are expensive). */
   connectConcurrency?: number;
@@ -85,6 +97,7 @@ export class SimulatedFleet {
     this.random = seededRandom(options.seed ?? 1);
     const failureRate = options.failureRate ?? 0;
     const stallRate = options.stallRate ?? 0;
+    const bootFailureRate = options.bootFailureRate ?? 0;
     const urls = typeof options.url === 'string' ? [options.url] : options.url;
     if (urls.length === 0) throw new Error('a simulated fleet needs at least one router URL');
     for (const [index, identity] of options.vehicles.entries()) {
@@ -101,22 +114,30 @@ export class SimulatedFleet {
         ...(identity.tls ? { tls: identity.tls } : {}),
         ...(options.brokerLogin ? { brokerLogin: options.brokerLogin } : {}),
         ...(options.installedVersion ? { installedVersion: () => options.installedVersion } : {}),
+        // The car's software answers for what it runs, fallen-back versions included.
+        ...(options.components ? { status: () => vehicle.statusReport() } : {}),
         reconnect: { initialMs: 500, maxMs: 10_000, random: this.random },
       });
-      this.vehicles.push(
-        new SimulatedVehicle(
-          client,
-          {
-            stepMs: options.stepMs ?? [200, 1_000],
-            fails: this.random() < failureRate,
-            failureReason: 'simulated install failure',
-            failedAttempts: options.failedAttempts ?? Infinity,
-            // Drawn only when asked for, so a seed gives the fleets it gave before.
-            stalls: stallRate > 0 && this.random() < stallRate,
-          },
-          this.random,
-        ),
+      const vehicle: SimulatedVehicle = new SimulatedVehicle(
+        client,
+        {
+          stepMs: options.stepMs ?? [200, 1_000],
+          fails: this.random() < failureRate,
+          failureReason: 'simulated install failure',
+          failedAttempts: options.failedAttempts ?? Infinity,
+          // Drawn only when asked for, so a seed gives the fleets it gave before.
+          stalls: stallRate > 0 && this.random() < stallRate,
+          bootFails: bootFailureRate > 0 && this.random() < bootFailureRate,
+        },
+        this.random,
+        options.components
+          ? {
+              components: options.components,
+              ...(options.installedVersion ? { baseVersion: options.installedVersion } : {}),
+            }
+          : undefined,
       );
+      this.vehicles.push(vehicle);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Notice } from '@roadcast/contracts';
-import type { VehicleClient } from '../vehicle-client.js';
+import type { VehicleClient, VehicleStatusReport } from '../vehicle-client.js';
 import { between } from './seeded-random.js';
 
 export interface VehicleBehaviour {
@@ -15,6 +15,11 @@ export interface VehicleBehaviour {
   failedAttempts: number;
   /** The install never finishes: the vehicle reports `installing` and then nothing more. */
   stalls: boolean;
+  /**
+   * The install succeeds but the vehicle does not boot it: it falls back to the version it ran
+   * before and says so in its status report (healthy-boot campaigns count it as failed).
+   */
+  bootFails?: boolean;
 }
 
 export type VehicleOutcome = 'installed' | 'failed' | 'rejected' | 'cancelled';
@@ -34,12 +39,26 @@ export class SimulatedVehicle {
   duplicates = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  /**
+   * Versions the car booted since it started, per component: a fall-back differs from what the
+   * SDK's store says was installed. Otherwise the store (read once opened) and the base
+   * version tell.
+   */
+  private readonly running = new Map<string, string>();
+  private bootedAt: string;
 
+  /**
+   * With `inventory`, the car reports its status: `components` (with `baseVersion`, the
+   * version it runs of anything it never installed; a component a notice names joins them),
+   * and after each install it reboots and reports again. Without it, it reports no status.
+   */
   constructor(
     readonly client: VehicleClient,
     readonly behaviour: VehicleBehaviour,
     private readonly random: () => number,
+    private readonly inventory?: { components: readonly string[]; baseVersion?: string },
   ) {
+    this.bootedAt = new Date().toISOString();
     client.on('notice', (notice) => this.onNotice(notice));
     client.on('rejected', (r) => {
       this.rejections += 1;
@@ -60,6 +79,29 @@ export class SimulatedVehicle {
   /** Installs still under way. */
   get busy(): number {
     return [...this.seen.keys()].filter((id) => !this.outcomes.has(id)).length;
+  }
+
+  /** The version of a component the car runs now. */
+  versionOf(component: string): string | undefined {
+    return (
+      this.running.get(component) ??
+      this.client.knownVersion(component) ??
+      this.inventory?.baseVersion
+    );
+  }
+
+  /** What the car reports on its status topic: its components and how its last boot went. */
+  statusReport(): VehicleStatusReport {
+    const ids = new Set([...(this.inventory?.components ?? []), ...this.running.keys()]);
+    const components = [...ids].flatMap((id) => {
+      const version = this.versionOf(id);
+      return version === undefined ? [] : [{ id, version }];
+    });
+    return {
+      ...(components[0] ? { softwareVersion: components[0].version } : {}),
+      components,
+      boot: { health: 'healthy', bootedAt: this.bootedAt },
+    };
   }
 
   stop(): void {
@@ -87,6 +129,8 @@ export class SimulatedVehicle {
         );
         if (reported) this.outcomes.set(notice.noticeId, outcome);
       });
+      const previous = this.versionOf(notice.update.id);
+      if (!fails && this.inventory) steps.push(async () => this.reboot(notice, previous));
     }
     // Reports made while offline wait in the SDK's store and go out on reconnect.
     const next = (): void => {
@@ -102,5 +146,16 @@ export class SimulatedVehicle {
       this.timers.add(timer);
     };
     next();
+  }
+
+  /** After an install: boots the new version, or falls back to the old one, and reports it. */
+  private reboot(notice: Notice, previous: string | undefined): void {
+    if (this.outcomes.get(notice.noticeId) !== 'installed') return;
+    const fallsBack = this.behaviour.bootFails === true;
+    if (fallsBack && previous !== undefined) this.running.set(notice.update.id, previous);
+    else this.running.set(notice.update.id, notice.update.version);
+    this.bootedAt = new Date().toISOString();
+    // Offline, the next connect reports it.
+    this.client.publishStatus();
   }
 }
