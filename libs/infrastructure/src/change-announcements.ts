@@ -12,12 +12,16 @@ export class ChangeAnnouncements {
   private readonly handlers = new Map<string, () => Promise<unknown>>();
   private readonly logger: Logger;
 
-  constructor(redis: Redis, logger: Logger) {
+  /** `logErrors: false` leaves connection errors to the app's own outage reporting. */
+  constructor(redis: Redis, logger: Logger, options: { logErrors?: boolean } = {}) {
     this.logger = logger;
     // A bounded number of retries: a start without Redis goes on, and 'ready' subscribes later.
     this.subscriber = redis.duplicate({ maxRetriesPerRequest: 3 });
-    this.subscriber.on('error', (err: Error) =>
-      logger.warn({ err: err.message }, 'redis subscriber error'),
+    this.subscriber.on(
+      'error',
+      options.logErrors === false
+        ? () => undefined
+        : (err: Error) => logger.warn({ err: err.message }, 'redis subscriber error'),
     );
     this.subscriber.on('message', (channel: string) => {
       this.handlers

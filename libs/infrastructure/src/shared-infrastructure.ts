@@ -100,7 +100,9 @@ export async function createSharedInfrastructure(
   }
 
   const topology = new EdgeTopology(db);
-  const announcements = new ChangeAnnouncements(redis, logger);
+  const announcements = new ChangeAnnouncements(redis, logger, {
+    logErrors: redisOptions.logErrors !== false,
+  });
   let queues: PipelineQueues | undefined;
   let sticky: StickyAssignments | undefined;
   const timer = setInterval(() => {
