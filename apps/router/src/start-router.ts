@@ -63,6 +63,7 @@ export async function startRouter(
       logger,
       database: { poolSize: 4 },
       redis: { maxRetriesPerRequest: 3 },
+      queues: false,
       topologyRefreshMs: settings.ROUTER_TOPOLOGY_REFRESH_MS,
       sticky: {
         redisTimeoutMs: settings.ROUTER_REDIS_TIMEOUT_MS,

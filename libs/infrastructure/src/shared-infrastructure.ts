@@ -36,6 +36,8 @@ export interface SharedInfrastructureOptions {
   };
   /** BullMQ queues on a connection of their own (workers' settings); default the shared client. */
   queueConnection?: ConnectionOptions;
+  /** `false` for an app that enqueues nothing (the router); default true. */
+  queues?: boolean;
   /** Safety-net reload of the edge topology (default 30 s); announcements reload at once. */
   topologyRefreshMs?: number;
   /** Lookup limits and counters of the sticky assignments. */
@@ -46,7 +48,7 @@ export interface SharedInfrastructure {
   db: Db;
   redis: Redis;
   prefix: string;
-  /** BullMQ producers, made on first use (the router has none). */
+  /** BullMQ producers (unless the app asked for none). */
   readonly queues: PipelineQueues;
   /** Loaded before the factory resolves, then kept fresh by the one refresh policy. */
   topology: EdgeTopology;
@@ -99,11 +101,16 @@ export async function createSharedInfrastructure(
     }
   }
 
+  // Made as soon as the client exists, before any other connection is derived from it: BullMQ
+  // prepares the client it is given, and a Redis restart must find it prepared.
+  const queues =
+    options.queues === false
+      ? undefined
+      : createPipelineQueues(options.queueConnection ?? redis, prefix);
   const topology = new EdgeTopology(db);
   const announcements = new ChangeAnnouncements(redis, logger, {
     logErrors: redisOptions.logErrors !== false,
   });
-  let queues: PipelineQueues | undefined;
   let sticky: StickyAssignments | undefined;
   const timer = setInterval(() => {
     topology.refresh().catch((err: unknown) => logger.warn({ err }, 'topology refresh failed'));
@@ -130,7 +137,7 @@ export async function createSharedInfrastructure(
     redis,
     prefix,
     get queues() {
-      queues ??= createPipelineQueues(options.queueConnection ?? redis, prefix);
+      if (!queues) throw new Error(`${options.service} was built without queues`);
       return queues;
     },
     topology,

@@ -1,4 +1,3 @@
-export * from './stack/index.js';
 export {
   BROKER_IDENTITIES,
   BROKER_USERNAMES,
