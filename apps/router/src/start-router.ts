@@ -208,7 +208,11 @@ export async function startRouter(
     policySource,
     infrastructure,
     ports: { ...router.ports, admin: admin.port },
-    ready: () => Promise.resolve(!stopping),
+    // Ready while its vehicle listeners are open; Redis and Postgres outages are survivable.
+    ready: () =>
+      Promise.resolve(
+        !stopping && (router.ports.tls !== undefined || router.ports.plain !== undefined),
+      ),
     close: () =>
       closeInOrder(logger, [
         {
