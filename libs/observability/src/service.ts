@@ -16,8 +16,6 @@ export interface ServiceDeps {
   logger?: Logger;
   /** Where the app registers its metrics; its own registry when omitted. */
   registry?: Registry;
-  /** Milliseconds since the epoch; `Date.now` when omitted. */
-  clock?: () => number;
 }
 
 /** The settings every app has (libs/config `common`). */
