@@ -4,7 +4,7 @@
  * bridge and router apps — until Ctrl-C, which stops every process it started.
  */
 import { join } from 'node:path';
-import { startStack } from '@roadcast/testing';
+import { startStack } from '@roadcast/local-stack';
 import { buildDashboard } from './build-dashboard.js';
 import { preflight } from './preflight.js';
 

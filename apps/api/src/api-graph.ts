@@ -1,10 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createDb, createPool } from '@roadcast/db';
-import { createPipelineQueues } from '@roadcast/queue';
-import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
+import { createPool } from '@roadcast/db';
+import { createSharedInfrastructure, type SharedInfrastructure } from '@roadcast/infrastructure';
 import { loadPublicKey } from '@roadcast/signing';
 import type { ApiDeps } from './api-deps.js';
 import { DependencyHealth } from './services/dependency-health.js';
@@ -28,6 +26,8 @@ export interface ApiGraphOptions {
   redisCommandTimeoutMs?: number;
   /** How long start-up waits for Redis (default 30 s). */
   startTimeoutMs?: number;
+  /** Built by the caller, who also closes it; built here when omitted. */
+  infrastructure?: SharedInfrastructure;
 }
 
 /** Reads `keyId=path` pairs (comma separated) plus the configured key into PEM by key id. */
@@ -54,14 +54,31 @@ export async function createApiGraph(
 ): Promise<{ deps: ApiDeps; close(): Promise<void> }> {
   const connectionTimeoutMs = options.databaseConnectTimeoutMs ?? 2_000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
-  const db = createDb(options.databaseUrl, {
-    applicationName: 'roadcast-api',
-    poolSize: 20,
-    connectionTimeoutMs,
-    statementTimeoutMs,
-    // Ordinary requests only use pool.query, which discards a connection that timed out.
-    queryTimeoutMs: statementTimeoutMs + 1_000,
-  });
+  const infrastructure =
+    options.infrastructure ??
+    (await createSharedInfrastructure({
+      service: 'api',
+      databaseUrl: options.databaseUrl,
+      redisUrl: options.redisUrl,
+      prefix: options.prefix,
+      logger: options.logger,
+      database: {
+        poolSize: 20,
+        connectionTimeoutMs,
+        statementTimeoutMs,
+        // Ordinary requests only use pool.query, which discards a connection that timed out.
+        queryTimeoutMs: statementTimeoutMs + 1_000,
+      },
+      // Outages are reported by the dependency health checks, not once per reconnect attempt.
+      redis: {
+        maxRetriesPerRequest: 1,
+        commandTimeoutMs: options.redisCommandTimeoutMs ?? 1_000,
+        connectionName: `${options.prefix}:api`,
+        readyTimeoutMs: options.startTimeoutMs ?? 30_000,
+        logErrors: false,
+      },
+    }));
+  const { db, redis, queues, topology, presence, sticky } = infrastructure;
   // Materializing a large campaign is one long statement; it gets a pool of its own so that
   // neither its timeout nor its connections are taken from ordinary requests.
   const campaignPool = createPool(options.databaseUrl, {
@@ -70,24 +87,6 @@ export async function createApiGraph(
     connectionTimeoutMs,
     statementTimeoutMs: options.campaignStatementTimeoutMs ?? 600_000,
   });
-  const redis = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: 1,
-    commandTimeout: options.redisCommandTimeoutMs ?? 1_000,
-    connectionName: `${options.prefix}:api`,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await whenReady(redis, options.startTimeoutMs ?? 30_000);
-  } catch (err) {
-    redis.disconnect();
-    await Promise.allSettled([db.close(), campaignPool.end()]);
-    throw err;
-  }
-  const queues = createPipelineQueues(redis, options.prefix);
-  const topology = new EdgeTopology(db);
-  await topology.refresh();
-  const presence = new PresenceStore({ redis, prefix: options.prefix });
-  const sticky = new StickyAssignments({ db, redis, prefix: options.prefix, topology });
   const health = new DependencyHealth({
     probes: { database: () => db.pool.query('SELECT 1'), redis: () => redis.ping() },
     logger: options.logger,
@@ -117,25 +116,10 @@ export async function createApiGraph(
     deps,
     async close() {
       health.close();
-      await sticky.close();
-      await queues.close();
-      redis.disconnect();
-      await Promise.allSettled([db.close(), campaignPool.end()]);
+      await Promise.allSettled([
+        options.infrastructure ? undefined : infrastructure.close(),
+        campaignPool.end(),
+      ]);
     },
   };
-}
-
-function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      redis.off('ready', ready);
-      reject(new Error(`redis did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const ready = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    redis.once('ready', ready);
-  });
 }

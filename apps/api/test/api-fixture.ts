@@ -1,17 +1,19 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { ApiSettings, loadConfig } from '@roadcast/config';
 import { createLogger } from '@roadcast/observability';
 import { generateSigningKeyPair } from '@roadcast/signing';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@roadcast/testing';
-import type { ApiOptions } from '../src/api-deps.js';
-import { createApiGraph, type ApiGraphOptions } from '../src/api-graph.js';
-import { buildApp } from '../src/app.js';
+import { startApi } from '../src/start-api.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface ApiFixture {
   app: FastifyInstance;
+  /** The port the API listens on (127.0.0.1). */
+  port: number;
   database: TestDatabase;
   redis: Redis;
   prefix: string;
@@ -26,13 +28,16 @@ export interface FixtureConnections {
   redisUrl?: string;
   /** The database URL the API uses, from the test database's, e.g. through a proxy. */
   databaseUrl?: (url: string) => string;
-  graph?: Partial<ApiGraphOptions>;
+  logger?: Logger;
 }
 
-/** A real database and Redis prefix, the API built in process, and a key of each role. */
+/**
+ * A real database and Redis prefix, the API started in process by its composition root on a
+ * free port, and a key of each role. `overrides` are settings as the environment gives them.
+ */
 export async function startApiFixture(
   label: string,
-  overrides: Partial<ApiOptions> = {},
+  overrides: Record<string, string> = {},
   connections: FixtureConnections = {},
 ): Promise<ApiFixture> {
   const database = await createTestDatabase(label);
@@ -41,33 +46,38 @@ export async function startApiFixture(
   const redis = new Redis(redisUrl);
   redis.on('error', () => undefined);
   const pair = generateSigningKeyPair('api-test');
-  const graph = await createApiGraph({
-    databaseUrl: connections.databaseUrl?.(database.url) ?? database.url,
-    redisUrl,
-    prefix,
-    fanoutBatchSize: 100,
-    logger: createLogger({
-      service: 'api',
-      level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
-    }),
+  const admin = `admin-${uniquePrefix('key')}-${'x'.repeat(16)}`;
+  const settings = loadConfig(ApiSettings, {
+    env: {
+      DATABASE_URL: connections.databaseUrl?.(database.url) ?? database.url,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      API_PORT: '0',
+      FANOUT_BATCH_SIZE: '100',
+      RATE_LIMIT_PER_SECOND: '1000',
+      RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: '1000',
+      RATE_LIMIT_SYNC_MS: '0',
+      BULK_BODY_LIMIT_BYTES: String(8 * 1024 * 1024),
+      EVENTS_HEARTBEAT_MS: '200',
+      EVENTS_MAX_STREAMS: '2000',
+      EVENTS_MAX_STREAMS_PER_KEY: '20',
+      EVENTS_STREAM_BUFFER_BYTES: String(256 * 1024),
+      API_TRUSTED_PROXIES: '',
+      ADMIN_API_KEY: admin,
+      ...overrides,
+    },
+  });
+  const running = await startApi(settings, {
+    logger:
+      connections.logger ??
+      createLogger({
+        service: 'api',
+        level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
+      }),
     registry: new Registry(),
     publicKeys: new Map([[pair.keyId, pair.publicKeyPem]]),
-    ...connections.graph,
   });
-  const admin = `admin-${uniquePrefix('key')}-${'x'.repeat(16)}`;
-  const app = await buildApp(graph.deps, {
-    rateLimitPerSecond: 1_000,
-    unauthenticatedPerSecond: 1_000,
-    rateLimitSyncMs: 0,
-    bulkBodyLimitBytes: 8 * 1024 * 1024,
-    eventsHeartbeatMs: 200,
-    eventsMaxStreams: 2_000,
-    eventsMaxStreamsPerKey: 20,
-    eventsStreamBufferBytes: 256 * 1024,
-    trustedProxies: [],
-    adminApiKey: admin,
-    ...overrides,
-  });
+  const { app } = running;
   const call = (key: string | undefined, options: InjectOptions) =>
     app.inject({
       ...options,
@@ -85,6 +95,7 @@ export async function startApiFixture(
   const keys = { admin, operator: await create('operator'), viewer: await create('viewer') };
   return {
     app,
+    port: running.port,
     database,
     redis,
     prefix,
@@ -92,10 +103,10 @@ export async function startApiFixture(
     publicKeyPem: pair.publicKeyPem,
     call,
     async close() {
-      await app.close();
-      await graph.deps.pipeline.queues.notices.obliterate({ force: true }).catch(() => undefined);
-      await graph.deps.pipeline.queues.campaigns.obliterate({ force: true }).catch(() => undefined);
-      await graph.close();
+      const { queues } = app.deps.pipeline;
+      await queues.notices.obliterate({ force: true }).catch(() => undefined);
+      await queues.campaigns.obliterate({ force: true }).catch(() => undefined);
+      await running.close();
       const stale = await redis.keys(`${prefix}:*`);
       if (stale.length > 0) await redis.del(...stale);
       redis.disconnect();

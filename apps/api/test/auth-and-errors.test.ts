@@ -6,7 +6,7 @@ import { startApiFixture, validUpdate, type ApiFixture } from './api-fixture.js'
 let f: ApiFixture;
 
 before(async () => {
-  f = await startApiFixture('api-auth', { rateLimitPerSecond: 20 });
+  f = await startApiFixture('api-auth', { RATE_LIMIT_PER_SECOND: '20' });
 });
 
 after(async () => {

@@ -15,11 +15,10 @@ before(async () => {
   proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
   f = await startApiFixture(
     'api-start-outage',
-    {},
+    { API_REDIS_COMMAND_TIMEOUT_MS: '300' },
     {
       redisUrl: redis.url,
       databaseUrl: (url) => url.replace('127.0.0.1:5432', `127.0.0.1:${proxy.port}`),
-      graph: { redisCommandTimeoutMs: 300 },
     },
   );
   await f.call(f.keys.operator, {

@@ -25,16 +25,16 @@ before(async () => {
   logs = captureLogs('info');
   f = await startApiFixture(
     'api-outage',
-    { rateLimitSyncMs: 1_000 },
+    {
+      RATE_LIMIT_SYNC_MS: '1000',
+      API_DATABASE_CONNECT_TIMEOUT_MS: '500',
+      API_STATEMENT_TIMEOUT_MS: '1000',
+      API_REDIS_COMMAND_TIMEOUT_MS: '300',
+    },
     {
       redisUrl: redis.url,
       databaseUrl: (url) => url.replace('127.0.0.1:5432', `127.0.0.1:${proxy.port}`),
-      graph: {
-        logger: logs.logger,
-        databaseConnectTimeoutMs: 500,
-        statementTimeoutMs: 1_000,
-        redisCommandTimeoutMs: 300,
-      },
+      logger: logs.logger,
     },
   );
   direct = new pg.Pool({ connectionString: f.database.url, max: 2 });

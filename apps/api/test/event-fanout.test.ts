@@ -19,16 +19,14 @@ before(async () => {
   f = await startApiFixture(
     'api-fanout',
     {
-      eventsMaxStreamsPerKey: PER_KEY,
-      eventsMaxStreams: 450,
-      eventsStreamBufferBytes: BUFFER_BYTES,
-      eventsHeartbeatMs: 60_000,
+      EVENTS_MAX_STREAMS_PER_KEY: String(PER_KEY),
+      EVENTS_MAX_STREAMS: '450',
+      EVENTS_STREAM_BUFFER_BYTES: String(BUFFER_BYTES),
+      EVENTS_HEARTBEAT_MS: '60000',
     },
     { redisUrl: redis.url },
   );
-  await f.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = f.app.server.address();
-  port = typeof address === 'object' && address ? address.port : 0;
+  port = f.port;
   base = `http://127.0.0.1:${port}`;
 });
 

@@ -8,9 +8,7 @@ let base: string;
 
 before(async () => {
   f = await startApiFixture('api-events');
-  await f.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = f.app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  base = `http://127.0.0.1:${f.port}`;
 });
 
 after(async () => {

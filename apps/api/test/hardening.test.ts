@@ -135,9 +135,7 @@ test('every answer says nosniff; API answers also forbid framing, scripts and ca
     'the dashboard keeps its own policy',
   );
 
-  await f.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = f.app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port } = f;
   const controller = new AbortController();
   const stream = await fetch(`http://127.0.0.1:${port}/v1/events`, {
     headers: { authorization: `Bearer ${f.keys.viewer}` },

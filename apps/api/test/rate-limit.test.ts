@@ -118,8 +118,8 @@ describe('limits in the API', () => {
   let f: ApiFixture;
   before(async () => {
     f = await startApiFixture('api-limits', {
-      rateLimitPerSecond: 3,
-      unauthenticatedPerSecond: 5,
+      RATE_LIMIT_PER_SECOND: '3',
+      RATE_LIMIT_UNAUTHENTICATED_PER_SECOND: '5',
     });
   });
   after(() => f.close());

@@ -1,23 +1,25 @@
-import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
-import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
-import { createDb, type Db } from '@roadcast/db';
+import { readSecretFile, type BridgeSettings } from '@roadcast/config';
+import type { Db } from '@roadcast/db';
+import { createSharedInfrastructure, type SharedInfrastructure } from '@roadcast/infrastructure';
 import {
-  bullConnection,
-  createPipelineQueues,
-  PaceBuckets,
-  redisKeys,
-  type PipelineQueues,
-} from '@roadcast/queue';
-import { EdgeTopology, PresenceStore, StickyAssignments } from '@roadcast/routing';
-import type { SigningKey } from '@roadcast/signing';
+  closeInOrder,
+  createLogger,
+  createMetricsRegistry,
+  startAdminServer,
+  type RunningService,
+  type ServiceDeps,
+} from '@roadcast/observability';
+import { bullConnection, PaceBuckets, type PipelineQueues } from '@roadcast/queue';
+import type { EdgeTopology } from '@roadcast/routing';
+import { loadSigningKey, type SigningKey } from '@roadcast/signing';
 import {
   resumeMaterializations,
   type MaterializationOptions,
   type PipelineDeps,
 } from '@roadcast/campaigns';
-import type { BrokerCredentials } from './broker-credentials.js';
 import { BrokerLinks } from './broker-links.js';
 import { BrokerResolver } from './broker-resolver.js';
 import { createBridgeMetrics } from './bridge-metrics.js';
@@ -29,41 +31,18 @@ import { ProgressEvents } from './progress-events.js';
 import { startWorkers } from './workers.js';
 import { startCampaignIngest, type CampaignIngest } from './ingest/campaign-ingest.js';
 
-export interface BridgeOptions {
-  databaseUrl: string;
-  redisUrl: string;
-  prefix: string;
-  signingKey: SigningKey;
-  logger: Logger;
-  registry: Registry;
-  fanoutBatchSize: number;
-  concurrency: number;
-  brokerConnections: number;
-  brokerInflight: number;
-  publishTimeoutMs: number;
-  breakerFailureThreshold: number;
-  breakerCooldownMs: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  statusCacheMs: number;
-  /** The bridge's identity on edge brokers. */
-  edgeCredentials?: BrokerCredentials;
-  /** Core broker ingest; off when omitted. */
-  ingest?: {
-    url: string;
-    topic: string;
-    replyTopic: string;
-    clientId: string;
-    /** Overrides any credentials in the URL. */
-    credentials?: BrokerCredentials;
-  };
-  /** Names this process's MQTT client ids. */
+export interface BridgeDeps extends ServiceDeps {
+  /** Built by the caller, who also closes it; the bridge builds its own when omitted. */
+  infrastructure?: SharedInfrastructure;
+  /** The notice-signing key; read from SIGNING_KEY_FILE when omitted. */
+  signingKey?: SigningKey;
+  /** Names this process's MQTT client ids (default: the process id). */
   instanceId?: string;
   /** Chunk sizes of background materialization (defaults suit production). */
   materialization?: MaterializationOptions;
 }
 
-export interface Bridge {
+export interface Bridge extends RunningService {
   db: Db;
   redis: Redis;
   queues: PipelineQueues;
@@ -71,34 +50,54 @@ export interface Bridge {
   ingest: CampaignIngest | undefined;
   /** Whether Postgres and Redis answer. */
   ready(): Promise<boolean>;
-  close(): Promise<void>;
+  /** Port of the admin endpoints (health, readiness, metrics). */
+  adminPort: number;
 }
 
-/** The bridge's object graph: workers that publish notices, and the core broker ingest. */
-export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  const { logger } = options;
-  const db = createDb(options.databaseUrl, { applicationName: 'roadcast-bridge' });
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  const subscriber = redis.duplicate();
-  subscriber.on('error', () => undefined);
-  const connection = bullConnection(options.redisUrl);
-  const queues = createPipelineQueues(connection, options.prefix);
-
-  const topology = new EdgeTopology(db);
-  await topology.refresh();
-  await subscriber.subscribe(redisKeys.topologyChanged(options.prefix));
-  subscriber.on('message', () => {
-    topology.refresh().catch((err: unknown) => logger.warn({ err }, 'topology refresh failed'));
-  });
+/**
+ * The bridge's composition root: workers that publish notices, the core broker ingest and
+ * the admin server, on the shared infrastructure.
+ */
+export async function startBridge(
+  settings: BridgeSettings,
+  deps: BridgeDeps = {},
+): Promise<Bridge> {
+  const logger = deps.logger ?? createLogger({ service: 'bridge', level: settings.LOG_LEVEL });
+  const registry = deps.registry ?? createMetricsRegistry('bridge');
+  const signingKey =
+    deps.signingKey ??
+    loadSigningKey(readFileSync(settings.SIGNING_KEY_FILE, 'utf8'), settings.SIGNING_KEY_ID);
+  const edgePassword = readSecretFile(settings.BRIDGE_EDGE_PASSWORD_FILE);
+  const corePassword = readSecretFile(settings.CORE_BROKER_PASSWORD_FILE);
+  const prefix = settings.REDIS_PREFIX;
+  // Workers and the queues they feed on connections of their own that wait for Redis.
+  const connection = bullConnection(settings.REDIS_URL);
+  const infrastructure =
+    deps.infrastructure ??
+    (await createSharedInfrastructure({
+      service: 'bridge',
+      databaseUrl: settings.DATABASE_URL,
+      redisUrl: settings.REDIS_URL,
+      prefix,
+      logger,
+      redis: { maxRetriesPerRequest: null },
+      queueConnection: connection,
+      sticky: {
+        onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
+      },
+    }));
+  const { db, redis, queues, topology, presence, sticky } = infrastructure;
   const links = new BrokerLinks({
-    connections: options.brokerConnections,
-    inflight: options.brokerInflight,
-    publishTimeoutMs: options.publishTimeoutMs,
-    breakerFailureThreshold: options.breakerFailureThreshold,
-    breakerCooldownMs: options.breakerCooldownMs,
-    clientIdPrefix: `roadcast-bridge-${options.instanceId ?? process.pid}`,
-    ...(options.edgeCredentials ? { credentials: options.edgeCredentials } : {}),
+    connections: settings.BROKER_CONNECTIONS,
+    inflight: settings.BROKER_INFLIGHT,
+    publishTimeoutMs: settings.PUBLISH_TIMEOUT_MS,
+    breakerFailureThreshold: settings.BREAKER_FAILURE_THRESHOLD,
+    breakerCooldownMs: settings.BREAKER_COOLDOWN_MS,
+    clientIdPrefix: `roadcast-bridge-${deps.instanceId ?? process.pid}`,
+    credentials: {
+      username: settings.BRIDGE_EDGE_USERNAME,
+      ...(edgePassword === undefined ? {} : { password: Buffer.from(edgePassword) }),
+    },
     logger,
     ackLatency: (brokerId) => {
       const histogram = metrics.puback.labels({ broker: brokerId });
@@ -106,18 +105,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     },
   });
   const metrics = createBridgeMetrics(
-    options.registry,
+    registry,
     () => links,
     () => queues,
   );
-  const presence = new PresenceStore({ redis, prefix: options.prefix });
-  const sticky = new StickyAssignments({
-    db,
-    redis,
-    prefix: options.prefix,
-    topology,
-    onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
-  });
   const publisher = new NoticePublisher({
     resolver: new BrokerResolver({
       topology,
@@ -127,30 +118,30 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         metrics.routingFallbacks.inc({ source: 'presence' }, vehicles),
     }),
     links,
-    key: options.signingKey,
+    key: signingKey,
     metrics,
     logger,
-    connectWaitMs: Math.min(2_000, options.publishTimeoutMs),
+    connectWaitMs: Math.min(2_000, settings.PUBLISH_TIMEOUT_MS),
   });
   const pipeline: PipelineDeps = {
     pool: db.pool,
     queues,
     redis,
-    prefix: options.prefix,
-    fanoutBatchSize: options.fanoutBatchSize,
+    prefix,
+    fanoutBatchSize: settings.FANOUT_BATCH_SIZE,
     logger,
-    ...(options.materialization ? { materialization: options.materialization } : {}),
+    ...(deps.materialization ? { materialization: deps.materialization } : {}),
   };
-  const progress = new ProgressEvents({ pool: db.pool, redis, prefix: options.prefix, logger });
+  const progress = new ProgressEvents({ pool: db.pool, redis, prefix, logger });
   const ctx: BridgeContext = {
     pool: db.pool,
     publisher,
-    statusCache: new CampaignStatusCache(db.pool, options.statusCacheMs),
+    statusCache: new CampaignStatusCache(db.pool, settings.CAMPAIGN_STATUS_CACHE_MS),
     pacing: new CampaignPacing({
       pool: db.pool,
-      buckets: new PaceBuckets(redis, options.prefix),
+      buckets: new PaceBuckets(redis, prefix),
       queues,
-      cacheMs: options.statusCacheMs,
+      cacheMs: settings.CAMPAIGN_STATUS_CACHE_MS,
     }),
     pipeline,
     progress,
@@ -158,10 +149,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   };
   const workers: Worker[] = startWorkers(ctx, {
     connection,
-    prefix: options.prefix,
-    concurrency: options.concurrency,
-    retryBaseMs: options.retryBaseMs,
-    retryMaxMs: options.retryMaxMs,
+    prefix,
+    concurrency: settings.FANOUT_CONCURRENCY,
+    retryBaseMs: settings.RETRY_BASE_MS,
+    retryMaxMs: settings.RETRY_MAX_MS,
   });
   // Materializations a crashed create request or an exhausted job left unfinished.
   const resume = () =>
@@ -171,17 +162,38 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   await resume();
   const resumeTimer = setInterval(() => void resume(), 60_000);
   resumeTimer.unref();
-  const ingest = options.ingest
+  const ingest = settings.INGEST_ENABLED
     ? startCampaignIngest({
-        url: options.ingest.url,
-        topic: options.ingest.topic,
-        defaultReplyTopic: options.ingest.replyTopic,
-        clientId: options.ingest.clientId,
-        ...(options.ingest.credentials ? { credentials: options.ingest.credentials } : {}),
+        url: settings.CORE_BROKER_URL,
+        topic: settings.INGEST_TOPIC,
+        defaultReplyTopic: settings.INGEST_REPLY_TOPIC,
+        clientId: settings.INGEST_CLIENT_ID,
+        ...(corePassword === undefined
+          ? {}
+          : {
+              credentials: {
+                username: settings.CORE_BROKER_USERNAME,
+                password: Buffer.from(corePassword),
+              },
+            }),
         pipeline,
         logger,
       })
     : undefined;
+
+  const ready = async () => {
+    await Promise.all([db.pool.query('SELECT 1'), redis.ping()]);
+    return true;
+  };
+  let stopping = false;
+  const admin = await startAdminServer({
+    host: settings.BRIDGE_ADMIN_HOST,
+    port: settings.BRIDGE_ADMIN_PORT,
+    registry,
+    readiness: { dependencies: ready },
+    isStopping: () => stopping,
+  });
+  logger.info({ adminPort: admin.port, keyId: signingKey.keyId }, 'started');
 
   return {
     db,
@@ -189,21 +201,27 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     queues,
     topology,
     ingest,
-    async ready() {
-      await Promise.all([db.pool.query('SELECT 1'), redis.ping()]);
-      return true;
-    },
-    async close() {
-      clearInterval(resumeTimer);
-      await ingest?.close();
-      await Promise.allSettled(workers.map((w) => w.close()));
-      await progress.close();
-      await links.close();
-      await sticky.close();
-      await queues.close();
-      subscriber.disconnect();
-      redis.disconnect();
-      await db.close();
-    },
+    ready,
+    adminPort: admin.port,
+    close: () =>
+      closeInOrder(logger, [
+        {
+          name: 'bridge',
+          close: async () => {
+            stopping = true;
+            clearInterval(resumeTimer);
+            await ingest?.close();
+            await Promise.allSettled(workers.map((w) => w.close()));
+            await progress.close();
+            await links.close();
+          },
+        },
+        // Queues, Redis and Postgres, unless the caller owns them.
+        {
+          name: 'infrastructure',
+          close: () => (deps.infrastructure ? undefined : infrastructure.close()),
+        },
+        { name: 'admin server', close: () => admin.close() },
+      ]),
   };
 }

@@ -5,17 +5,23 @@ import { Registry } from 'prom-client';
 import { createDb, type Db } from '@roadcast/db';
 import { createLogger } from '@roadcast/observability';
 import { generateSigningKeyPair, loadSigningKey } from '@roadcast/signing';
-import { getCampaignDetail, type PipelineDeps } from '@roadcast/campaigns';
+import {
+  getCampaignDetail,
+  type MaterializationOptions,
+  type PipelineDeps,
+} from '@roadcast/campaigns';
+import { BridgeSettings, loadConfig } from '@roadcast/config';
 import type { CampaignDetail } from '@roadcast/contracts';
 import {
   createTestDatabase,
   platformCredentials,
+  platformPasswordFile,
   startMosquitto,
   uniquePrefix,
   type MosquittoBroker,
   type TestDatabase,
 } from '@roadcast/testing';
-import { startBridge, type Bridge, type BridgeOptions } from '../src/bridge-service.js';
+import { startBridge, type Bridge } from '../src/bridge-service.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -39,16 +45,14 @@ export interface BridgeFixture {
   close(): Promise<void>;
 }
 
-/** An identity's credentials as the bridge takes them (the password read from its file). */
-export function brokerIdentity(identity: 'bridge'): { username: string; password: Buffer } {
-  const { username, password } = platformCredentials()[identity];
-  return { username, password: Buffer.from(password) };
-}
-
 /** A database, two single-broker edge pools, and a bridge in this process. */
 export async function startBridgeFixture(
   label: string,
-  overrides: Partial<BridgeOptions> = {},
+  overrides: {
+    /** Settings as the environment gives them, over the fixture's. */
+    settings?: Record<string, string>;
+    materialization?: MaterializationOptions;
+  } = {},
   poolCount = 2,
 ): Promise<BridgeFixture> {
   const database = await createTestDatabase(label);
@@ -71,29 +75,35 @@ export async function startBridgeFixture(
   }
   const pair = generateSigningKeyPair(`test-${label}`);
   const registry = new Registry();
-  const bridge = await startBridge({
-    databaseUrl: database.url,
-    redisUrl: REDIS_URL,
-    prefix,
+  const settings = loadConfig(BridgeSettings, {
+    env: {
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      BRIDGE_ADMIN_PORT: '0',
+      FANOUT_BATCH_SIZE: '100',
+      FANOUT_CONCURRENCY: '4',
+      BROKER_CONNECTIONS: '2',
+      BROKER_INFLIGHT: '100',
+      PUBLISH_TIMEOUT_MS: '3000',
+      BREAKER_FAILURE_THRESHOLD: '2',
+      BREAKER_COOLDOWN_MS: '500',
+      RETRY_BASE_MS: '200',
+      RETRY_MAX_MS: '1000',
+      CAMPAIGN_STATUS_CACHE_MS: '200',
+      BRIDGE_EDGE_PASSWORD_FILE: platformPasswordFile('bridge'),
+      ...overrides.settings,
+    },
+  });
+  const bridge = await startBridge(settings, {
     signingKey: loadSigningKey(pair.privateKeyPem, pair.keyId),
     logger: createLogger({
       service: 'bridge',
       level: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent',
     }),
     registry,
-    fanoutBatchSize: 100,
-    concurrency: 4,
-    brokerConnections: 2,
-    brokerInflight: 100,
-    publishTimeoutMs: 3_000,
-    breakerFailureThreshold: 2,
-    breakerCooldownMs: 500,
-    retryBaseMs: 200,
-    retryMaxMs: 1_000,
-    statusCacheMs: 200,
     instanceId: prefix,
-    edgeCredentials: brokerIdentity('bridge'),
-    ...overrides,
+    ...(overrides.materialization ? { materialization: overrides.materialization } : {}),
   });
   const pipeline: PipelineDeps = {
     pool: db.pool,

@@ -25,7 +25,7 @@ const observers: SessionObserver[] = [];
 
 before(async () => {
   // One small job at a time, so a fan-out lasts long enough to interrupt.
-  f = await startBridgeFixture('control', { concurrency: 1 });
+  f = await startBridgeFixture('control', { settings: { FANOUT_CONCURRENCY: '1' } });
 });
 
 after(async () => {

@@ -3,9 +3,14 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { getCampaignDetail } from '@roadcast/campaigns';
 import type { IngestReply } from '@roadcast/contracts';
-import { startMosquitto, uniquePrefix, type MosquittoBroker } from '@roadcast/testing';
 import {
-  brokerIdentity,
+  platformCredentials,
+  platformPasswordFile,
+  startMosquitto,
+  uniquePrefix,
+  type MosquittoBroker,
+} from '@roadcast/testing';
+import {
   registerVehicles,
   startBridgeFixture,
   testUpdate,
@@ -28,12 +33,14 @@ before(async () => {
   f = await startBridgeFixture(
     'ingest',
     {
-      ingest: {
-        url: core.url,
-        topic: TOPIC,
-        replyTopic: REPLIES,
-        clientId: uniquePrefix('ingest'),
-        credentials: brokerIdentity('bridge'),
+      settings: {
+        INGEST_ENABLED: 'true',
+        CORE_BROKER_URL: core.url,
+        INGEST_TOPIC: TOPIC,
+        INGEST_REPLY_TOPIC: REPLIES,
+        INGEST_CLIENT_ID: uniquePrefix('ingest'),
+        CORE_BROKER_USERNAME: platformCredentials().bridge.username,
+        CORE_BROKER_PASSWORD_FILE: platformPasswordFile('bridge'),
       },
     },
     1,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { Stack } from '@roadcast/testing';
+import type { Stack } from '@roadcast/local-stack';
 import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import { launchBrowser, openPage, screenshot, type PageProblems } from './support/browser-page.js';
 import { buildDashboard } from './support/dashboard-build.js';

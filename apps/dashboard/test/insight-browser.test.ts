@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startStack, type Stack } from '@roadcast/testing';
+import { startStack, type Stack } from '@roadcast/local-stack';
 import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import {
   launchBrowser,

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { getTestPki, startStack, type Stack } from '@roadcast/testing';
+import { getTestPki } from '@roadcast/testing';
+import { startStack, type Stack } from '@roadcast/local-stack';
 import { RawVehicle, connectPacket } from './support/vehicle.js';
 
 const REVOKED = 'WVWZZZ1JZXW000951';

@@ -1,5 +1,3 @@
-import { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 import { applyAcks } from '@roadcast/campaigns';
 import { readSecretFile, type TrackerSettings } from '@roadcast/config';
 import {
@@ -7,10 +5,16 @@ import {
   FAILURE_DELIVERY_STATES,
   STATUS_TOPIC_FILTER,
 } from '@roadcast/contracts';
-import { createDb } from '@roadcast/db';
-import type { Logger } from '@roadcast/observability';
-import { createPipelineQueues, PaceBuckets, redisKeys } from '@roadcast/queue';
-import { EdgeTopology, PresenceStore } from '@roadcast/routing';
+import { createSharedInfrastructure, type SharedInfrastructure } from '@roadcast/infrastructure';
+import {
+  closeInOrder,
+  createLogger,
+  createMetricsRegistry,
+  startAdminServer,
+  type RunningService,
+  type ServiceDeps,
+} from '@roadcast/observability';
+import { PaceBuckets, redisKeys } from '@roadcast/queue';
 import { AckBatcher } from './ingest/ack-batcher.js';
 import { AckRejections } from './ingest/ack-rejections.js';
 import { EdgeConsumers } from './ingest/edge-consumers.js';
@@ -24,33 +28,49 @@ import { ResendPacer } from './reconcile/resend-pacer.js';
 import { Sweeper } from './sweeps/sweeper.js';
 import { createTrackerMetrics } from './tracker-metrics.js';
 
-export interface Tracker {
+export interface TrackerDeps extends ServiceDeps {
+  /** Built by the caller, who also closes it; the tracker builds its own when omitted. */
+  infrastructure?: SharedInfrastructure;
+}
+
+export interface Tracker extends RunningService {
   /** Ready when Postgres answers and at least one edge broker is being consumed. */
   ready(): Promise<boolean>;
   /** Runs one timer pass now (tests and operators do not wait for the interval). */
   sweep(): Promise<void>;
-  close(): Promise<void>;
+  /** Port of the admin endpoints (health, readiness, metrics). */
+  adminPort: number;
 }
 
 const PROGRESS_INTERVAL_MS = 1_000;
 
-/** Builds and starts the tracker's parts; `close` stops them in the reverse order. */
+/**
+ * The tracker's composition root: builds and starts its parts and the admin server; `close`
+ * stops them in the reverse order.
+ */
 export async function startTracker(
   settings: TrackerSettings,
-  logger: Logger,
-  registry: Registry,
+  deps: TrackerDeps = {},
 ): Promise<Tracker> {
+  const logger = deps.logger ?? createLogger({ service: 'tracker', level: settings.LOG_LEVEL });
+  const registry = deps.registry ?? createMetricsRegistry('tracker');
   const edgePassword = readSecretFile(settings.TRACKER_EDGE_PASSWORD_FILE);
-  const db = createDb(settings.DATABASE_URL, { applicationName: 'roadcast-tracker' });
-  const metrics = createTrackerMetrics(registry, db.pool);
-  const redis = new Redis(settings.REDIS_URL, { maxRetriesPerRequest: null });
-  const streamRedis = redis.duplicate();
   // While Redis is away every command waits for it; the errors say why, once per attempt.
-  for (const client of [redis, streamRedis])
-    client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
-  const prefix = settings.REDIS_PREFIX;
-  const queues = createPipelineQueues(redis, prefix);
-  const presence = new PresenceStore({ redis, prefix });
+  const infrastructure =
+    deps.infrastructure ??
+    (await createSharedInfrastructure({
+      service: 'tracker',
+      databaseUrl: settings.DATABASE_URL,
+      redisUrl: settings.REDIS_URL,
+      prefix: settings.REDIS_PREFIX,
+      logger,
+      redis: { maxRetriesPerRequest: null },
+      topologyRefreshMs: settings.TRACKER_BROKER_REFRESH_MS,
+    }));
+  const { db, redis, prefix, queues, presence, topology } = infrastructure;
+  const metrics = createTrackerMetrics(registry, db.pool);
+  const streamRedis = redis.duplicate();
+  streamRedis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
   const resendPacer =
     settings.TRACKER_RESEND_PER_BROKER_PER_S > 0
       ? new ResendPacer({
@@ -114,7 +134,7 @@ export async function startTracker(
     onChanged: (campaignIds) => progress.markChanged(campaignIds),
   });
   const consumers = new EdgeConsumers({
-    topology: new EdgeTopology(db),
+    topology,
     instanceId: settings.TRACKER_INSTANCE_ID,
     credentials: {
       username: settings.TRACKER_EDGE_USERNAME,
@@ -126,7 +146,6 @@ export async function startTracker(
     connectionsPerBroker: settings.TRACKER_CONNECTIONS_PER_BROKER,
     sessionExpirySeconds: settings.TRACKER_SESSION_EXPIRY_S,
     receiveMaximum: settings.TRACKER_RECEIVE_MAXIMUM,
-    refreshMs: settings.TRACKER_BROKER_REFRESH_MS,
     logger,
     onAck: (incoming) => {
       if (isStatusTopic(incoming.topic)) {
@@ -184,25 +203,48 @@ export async function startTracker(
   progress.start();
   sweeper.start();
 
+  const ready = async () => {
+    await db.pool.query('SELECT 1');
+    return consumers.brokerCount === 0 || consumers.connectedBrokers().length > 0;
+  };
+  let stopping = false;
+  const admin = await startAdminServer({
+    host: settings.TRACKER_ADMIN_HOST,
+    port: settings.TRACKER_ADMIN_PORT,
+    registry,
+    readiness: { tracker: ready },
+    isStopping: () => stopping,
+  });
+  logger.info({ adminPort: admin.port, instanceId: settings.TRACKER_INSTANCE_ID }, 'started');
+
   return {
-    async ready() {
-      await db.pool.query('SELECT 1');
-      return consumers.brokerCount === 0 || consumers.connectedBrokers().length > 0;
-    },
+    ready,
     sweep: () => sweeper.sweep(),
-    async close() {
-      // Stop taking acks first; what is in hand is committed and acknowledged before the end.
-      await consumers.close();
-      await batcher.close();
-      await statuses.close();
-      await follower.close();
-      await sweeper.close();
-      await progress.close();
-      rejections.close();
-      await queues.close();
-      streamRedis.disconnect();
-      await redis.quit().catch(() => undefined);
-      await db.close();
-    },
+    adminPort: admin.port,
+    close: () =>
+      closeInOrder(logger, [
+        {
+          name: 'tracker',
+          close: async () => {
+            stopping = true;
+            // Stop taking acks first; what is in hand is committed and acknowledged before
+            // the end.
+            await consumers.close();
+            await batcher.close();
+            await statuses.close();
+            await follower.close();
+            await sweeper.close();
+            await progress.close();
+            rejections.close();
+            streamRedis.disconnect();
+          },
+        },
+        // Queues, Redis and Postgres, unless the caller owns them.
+        {
+          name: 'infrastructure',
+          close: () => (deps.infrastructure ? undefined : infrastructure.close()),
+        },
+        { name: 'admin server', close: () => admin.close() },
+      ]),
   };
 }

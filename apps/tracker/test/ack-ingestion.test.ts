@@ -59,7 +59,7 @@ async function sendAck(
 
 test('applies acks in batches, monotonically, and keeps the counters exact', async () => {
   const registry = new Registry();
-  tracker = await startTracker(settings(), logger, registry);
+  tracker = await startTracker(settings(), { logger, registry });
   const seeded = await seedCampaign(db.pool, { vehicles: 300, label: 'acks' });
   const [a, b, c, d, e, ...rest] = seeded.vehicleIds;
   const notice = (v: string) => seeded.notices.get(v)!;
@@ -127,7 +127,7 @@ test('applies acks in batches, monotonically, and keeps the counters exact', asy
 
 test('acks sent while the tracker is down are queued in its session and applied after it restarts', async () => {
   const seeded = await seedCampaign(db.pool, { vehicles: 50, label: 'queued' });
-  tracker ??= await startTracker(settings(), logger, new Registry());
+  tracker ??= await startTracker(settings(), { logger, registry: new Registry() });
   await eventually(() => tracker!.ready(), 'tracker consuming');
   await tracker.close();
   tracker = undefined;
@@ -135,7 +135,7 @@ test('acks sent while the tracker is down are queued in its session and applied 
   assert.ok(
     [...(await statesOf(db.pool, seeded.campaignId)).values()].every((s) => s === 'published'),
   );
-  tracker = await startTracker(settings(), logger, new Registry());
+  tracker = await startTracker(settings(), { logger, registry: new Registry() });
   await eventually(
     async () =>
       [...(await statesOf(db.pool, seeded.campaignId)).values()].every((s) => s === 'installed'),

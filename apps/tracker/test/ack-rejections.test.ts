@@ -46,8 +46,7 @@ test('a flood of unusable acks is counted in full and logged within a bounded bu
       TRACKER_INSTANCE_ID: `t-${process.pid}`,
       TRACKER_BATCH_SIZE: '200',
     }),
-    logger,
-    registry,
+    { logger, registry },
   );
   const seeded = await seedCampaign(world.db.pool, { vehicles: 5, label: 'rejections' });
   await eventually(() => tracker!.ready(), 'tracker consuming');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { CampaignCreateRequest, CampaignDetail } from '@roadcast/contracts';
 import { devVehicleId } from '@roadcast/pki';
-import { getTestPki, startStack, type Stack, type StackOptions } from '@roadcast/testing';
+import { getTestPki } from '@roadcast/testing';
+import { startStack, type Stack, type StackOptions } from '@roadcast/local-stack';
 import { SimulatedFleet, type SimulatedFleetOptions } from '@roadcast/vehicle-client';
 
 /** Fast timers so a test sees re-sends, rollout and expiry within seconds. */

@@ -28,8 +28,7 @@ before(async () => {
       TRACKER_SWEEP_INTERVAL_MS: '600000',
       TRACKER_ESTIMATE_INTERVAL_MS: '1',
     }),
-    logger,
-    new Registry(),
+    { logger, registry: new Registry() },
   );
 });
 

@@ -40,8 +40,7 @@ before(async () => {
       TRACKER_RETRY_DELAY_MS: '1000',
       TRACKER_RETRY_MAX_ATTEMPTS: '2',
     }),
-    logger,
-    new Registry(),
+    { logger, registry: new Registry() },
   );
 });
 

@@ -47,8 +47,10 @@ before(async () => {
       TRACKER_INSTANCE_ID: `t-${process.pid}`,
       TRACKER_SWEEP_INTERVAL_MS: '600000',
     }),
-    createLogger({ service: 'tracker-test', level: 'silent' }),
-    new Registry(),
+    {
+      logger: createLogger({ service: 'tracker-test', level: 'silent' }),
+      registry: new Registry(),
+    },
   );
 });
 

@@ -145,8 +145,7 @@ test('the tracker paces re-sends of vehicles reconnecting together to one broker
       TRACKER_RESEND_PER_BROKER_PER_S: '20',
       TRACKER_RESEND_BURST: '10',
     }),
-    logger,
-    registry,
+    { logger, registry },
   );
   try {
     const seeded = await seedCampaign(db.pool, { vehicles: 60, state: 'parked', label: 'storm' });

@@ -28,8 +28,7 @@ before(async () => {
       TRACKER_INSTANCE_ID: `t-${process.pid}`,
       TRACKER_SWEEP_INTERVAL_MS: '600000',
     }),
-    logger,
-    registry,
+    { logger, registry },
   );
   await eventually(() => tracker.ready(), 'tracker consuming');
 });

@@ -37,8 +37,7 @@ before(async () => {
       TRACKER_INSTANCE_ID: `t-${process.pid}`,
       TRACKER_SWEEP_INTERVAL_MS: '600000',
     }),
-    logger,
-    registry,
+    { logger, registry },
   );
 });
 

@@ -6,7 +6,13 @@ export {
   type AdminServerOptions,
   type ReadinessCheck,
 } from './admin-server.js';
-export { handleShutdown, type ShutdownOptions } from './shutdown.js';
+export { closeInOrder, handleShutdown, type ShutdownOptions } from './shutdown.js';
+export {
+  runService,
+  type RunningService,
+  type ServiceDeps,
+  type ServiceSettings,
+} from './service.js';
 export {
   LogRateLimiter,
   LogSource,

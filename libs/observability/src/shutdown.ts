@@ -25,15 +25,10 @@ export function handleShutdown(options: ShutdownOptions): (reason: string) => Pr
     }, options.graceMs);
     timer.unref();
     stopping = (async () => {
-      let failed = false;
-      for (const closer of options.closers) {
-        try {
-          await closer.close();
-        } catch (err) {
-          failed = true;
-          options.logger.error({ err, resource: closer.name }, 'close failed');
-        }
-      }
+      const failed = await closeInOrder(options.logger, options.closers).then(
+        () => false,
+        () => true,
+      );
       clearTimeout(timer);
       options.logger.info('stopped');
       options.logger.flush?.();
@@ -51,4 +46,24 @@ export function handleShutdown(options: ShutdownOptions): (reason: string) => Pr
     });
   }
   return stop;
+}
+
+/**
+ * Closes resources one after the other, in the order given; a failure is logged with the
+ * resource's name and does not stop the rest. Rejects at the end when any close failed.
+ */
+export async function closeInOrder(
+  logger: Logger,
+  closers: Array<{ name: string; close: () => Promise<void> | void }>,
+): Promise<void> {
+  const failures: unknown[] = [];
+  for (const closer of closers) {
+    try {
+      await closer.close();
+    } catch (err) {
+      failures.push(err);
+      logger.error({ err, resource: closer.name }, 'close failed');
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, 'resources failed to close');
 }

@@ -45,6 +45,7 @@ export class EdgeTopology {
   private brokersById = new Map<string, EdgeBrokerInfo>();
   private loadedAt = 0;
   private inFlight: Promise<void> | undefined;
+  private readonly listeners = new Set<() => void>();
 
   constructor(db: Db) {
     this.db = db;
@@ -56,6 +57,12 @@ export class EdgeTopology {
       this.inFlight = undefined;
     });
     return this.inFlight;
+  }
+
+  /** Calls `listener` after every load; returns the function that stops it. */
+  onRefresh(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Refreshes only when the snapshot is older than maxAgeMs (or was never loaded). */
@@ -115,5 +122,6 @@ export class EdgeTopology {
     this.brokersById = brokersById;
     this.poolList = [...poolsById.values()];
     this.loadedAt = Date.now();
+    for (const listener of this.listeners) listener();
   }
 }

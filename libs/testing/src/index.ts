@@ -1,4 +1,3 @@
-export * from './stack/index.js';
 export {
   BROKER_IDENTITIES,
   BROKER_USERNAMES,
@@ -26,3 +25,4 @@ export {
   type TestDatabaseOptions,
 } from './test-database.js';
 export { getTestPki, TEST_VEHICLE_IDS, type TestCertificate, type TestPki } from './test-pki.js';
+export { startAndCloseInChild, type RootLifecycle, type RootLifecycleOptions } from './root-lifecycle.js';

@@ -5,12 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { ackTopic } from '@roadcast/contracts';
 import { createDb, type Db } from '@roadcast/db';
-import {
-  AppProcess,
-  freePort,
-  platformPasswordFile,
-  type BrokerCredentials,
-} from '@roadcast/testing';
+import { freePort, platformPasswordFile, type BrokerCredentials } from '@roadcast/testing';
+import { AppProcess } from '@roadcast/local-stack';
 import { alternate, alternation } from '../runner/alternation.js';
 import { scenarioDatabase, startBenchBroker } from '../runner/bench-services.js';
 import { withCleanup } from '../runner/cleanup.js';

@@ -6,13 +6,13 @@ import { bullConnection, createPipelineQueues, type PipelineQueues } from '@road
 import { getCampaignDetail } from '@roadcast/campaigns';
 import { writeSigningKeyFiles } from '@roadcast/signing';
 import {
-  AppProcess,
   freePort,
   platformPasswordFile,
   uniquePrefix,
   type MosquittoBroker,
   type TestDatabase,
 } from '@roadcast/testing';
+import { AppProcess } from '@roadcast/local-stack';
 import { scenarioDatabase, startBenchBroker } from '../runner/bench-services.js';
 import type { CleanupScope } from '../runner/cleanup.js';
 import { CpuMeter, type ProcessSource } from '../runner/process-cpu.js';

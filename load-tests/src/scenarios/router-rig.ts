@@ -12,7 +12,6 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import {
-  AppProcess,
   freePort,
   getTestPki,
   platformPasswordFile,
@@ -20,6 +19,7 @@ import {
   type MosquittoBroker,
   type TestCertificate,
 } from '@roadcast/testing';
+import { AppProcess } from '@roadcast/local-stack';
 import { scenarioDatabase, startBenchBroker } from '../runner/bench-services.js';
 import type { CleanupScope } from '../runner/cleanup.js';
 import type { ProcessSource } from '../runner/process-cpu.js';

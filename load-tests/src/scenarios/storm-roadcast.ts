@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { startStack, type Stack } from '@roadcast/testing';
+import { startStack, type Stack } from '@roadcast/local-stack';
 import type { SimulatedVehicleIdentity } from '@roadcast/vehicle-client';
 import type { CleanupScope } from '../runner/cleanup.js';
 import { FleetProcesses } from '../runner/fleet-processes.js';

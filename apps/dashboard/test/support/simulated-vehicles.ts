@@ -1,4 +1,5 @@
-import { getTestPki, type Stack } from '@roadcast/testing';
+import { getTestPki } from '@roadcast/testing';
+import { type Stack } from '@roadcast/local-stack';
 import { SimulatedFleet } from '@roadcast/vehicle-client';
 
 /** VIN-shaped ids (17 characters without I, O, Q) unique to this test process. */

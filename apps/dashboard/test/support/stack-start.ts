@@ -1,4 +1,4 @@
-import { startStack, type Stack } from '@roadcast/testing';
+import { startStack, type Stack } from '@roadcast/local-stack';
 
 /**
  * The platform for the browser tests. A machine busy with other builds can be slow to start

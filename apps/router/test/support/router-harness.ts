@@ -4,27 +4,25 @@
  */
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { RouterSettings, loadConfig } from '@roadcast/config';
 import { createDb, type Db } from '@roadcast/db';
-import { createLogger, createMetricsRegistry } from '@roadcast/observability';
-import { TokenBucket } from '@roadcast/policy';
-import { EdgeTopology, PresenceStore, PresenceWriter, StickyAssignments } from '@roadcast/routing';
+import { createLogger } from '@roadcast/observability';
+import { PresenceStore } from '@roadcast/routing';
 import {
   createTestDatabase,
+  freePort,
   getTestPki,
-  platformCredentials,
+  platformPasswordFile,
   startMosquitto,
   uniquePrefix,
   type MosquittoBroker,
 } from '@roadcast/testing';
-import { BrokerHealth } from '../../src/broker-health.js';
-import { ConnectionGate } from '../../src/connection-gate.js';
-import { DrainController } from '../../src/drain-controller.js';
-import { createRouterMetrics } from '../../src/metrics.js';
-import { PolicySource } from '../../src/policy-source.js';
-import { PolicyState } from '../../src/policy-state.js';
-import { VehicleRouter } from '../../src/router.js';
+import type { DrainController } from '../../src/drain-controller.js';
+import type { PolicySource } from '../../src/policy-source.js';
+import type { VehicleRouter } from '../../src/router.js';
 import type { RouterContext } from '../../src/router-context.js';
-import { readTlsFiles, type TlsFiles } from '../../src/tls-files.js';
+import { startRouter } from '../../src/start-router.js';
+import type { TlsFiles } from '../../src/tls-files.js';
 
 export interface RouterHarness {
   db: Db;
@@ -57,11 +55,9 @@ export async function startRouterHarness(
   } = {},
 ): Promise<RouterHarness> {
   const database = await createTestDatabase({ label: 'router' });
-  const db = createDb(database.url, { poolSize: 4 });
-  const redis = new Redis(
-    options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    { maxRetriesPerRequest: 2 },
-  );
+  const db = createDb(database.url, { poolSize: 2 });
+  const redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined);
   await redis.ping();
   const prefix = uniquePrefix('router');
@@ -70,9 +66,6 @@ export async function startRouterHarness(
       startMosquitto({ id: `edge-${i + 1}`, persistence: false }),
     ),
   );
-  // The router's own identity on the brokers, as ROUTER_BROKER_* settings give it.
-  const { username, password } = platformCredentials().router;
-  const routerIdentity = { username, password: Buffer.from(password) };
   await db.pool.query(`INSERT INTO edge_pools (id, name) VALUES ('pool-a', 'pool-a')`);
   for (const broker of brokers) {
     await db.pool.query(`INSERT INTO edge_brokers (id, pool_id, url) VALUES ($1, 'pool-a', $2)`, [
@@ -94,91 +87,69 @@ export async function startRouterHarness(
       done();
     },
   });
-  const logger = createLogger({ service: 'router', level: 'info', destination });
-  const metrics = createRouterMetrics(createMetricsRegistry('router'));
-  const topology = new EdgeTopology(db);
-  await topology.refresh();
-  const sticky = new StickyAssignments({
-    db,
-    redis,
-    prefix,
-    topology,
-    onFallback: (source, vehicles) => metrics.routingFallbacks.inc({ source }, vehicles),
-  });
-  const presence = new PresenceStore({ redis, prefix });
-  const presenceWriter = new PresenceWriter({
-    store: presence,
-    routerId: 'router-test',
-    retryMs: 200,
-    isConnected: () => redis.status === 'ready',
-    onQueued: (waiting) => metrics.presenceQueued.set(waiting),
-  });
-  const policy = new PolicyState();
-  const policySource = new PolicySource({ db, state: policy, logger, metrics });
-  await policySource.poll();
-  const gate = new ConnectionGate(policy);
-  let stopping = false;
-  const ctx: RouterContext = {
-    routerId: 'router-test',
-    logger,
-    metrics,
-    policy,
-    gate,
-    topology,
-    sticky,
-    presence: presenceWriter,
-    health: new BrokerHealth(5_000),
-    throttle: { up: new TokenBucket(0, 1), down: new TokenBucket(0, 1) },
-    identity: { source: 'cn', idPattern: /^[A-HJ-NPR-Z0-9]{17}$/ },
-    broker: { connectTimeoutMs: 2_000, ...routerIdentity },
-    isStopping: () => stopping,
-  };
   const pki = getTestPki();
-  const router = new VehicleRouter(ctx, {
-    tls: {
-      host: '127.0.0.1',
-      port: 0,
-      secure: await readTlsFiles(
-        options.tlsFiles ?? {
-          caFile: pki.caFile,
-          certFile: pki.routerCertFile,
-          keyFile: pki.routerKeyFile,
-          crlFile: pki.crlFile,
-        },
-      ),
+  const tlsFiles = options.tlsFiles ?? {
+    caFile: pki.caFile,
+    certFile: pki.routerCertFile,
+    keyFile: pki.routerKeyFile,
+    crlFile: pki.crlFile,
+  };
+  const settings = loadConfig(RouterSettings, {
+    env: {
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      ROUTER_ID: 'router-test',
+      ROUTER_HOST: '127.0.0.1',
+      ROUTER_TLS_PORT: String(await freePort()),
+      ROUTER_PLAIN_PORT: String(await freePort()),
+      ROUTER_ADMIN_PORT: '0',
+      TLS_CA_FILE: tlsFiles.caFile,
+      TLS_CERT_FILE: tlsFiles.certFile,
+      TLS_KEY_FILE: tlsFiles.keyFile,
+      TLS_CRL_FILE: tlsFiles.crlFile ?? '',
+      ROUTER_TLS_TICKET_KEY_FILE: tlsFiles.ticketKeyFile ?? '',
+      // The router's own identity on the brokers.
+      ROUTER_BROKER_PASSWORD_FILE: platformPasswordFile('router'),
+      ROUTER_BROKER_CONNECT_TIMEOUT_MS: '2000',
+      ROUTER_BROKER_HOLD_DOWN_MS: '5000',
+      // Tests apply policy, reload TLS files and sweep drained brokers when they choose to.
+      ROUTER_POLICY_POLL_MS: '3600000',
+      ROUTER_TLS_RELOAD_MS: '3600000',
+      ROUTER_DRAIN_CHECK_MS: '3600000',
+      ROUTER_TOPOLOGY_REFRESH_MS: '3600000',
+      SHUTDOWN_GRACE_MS: '4000',
     },
-    plain: { host: '127.0.0.1', port: 0 },
   });
-  await router.start();
-  const drain = new DrainController(ctx, () => router.connections);
+  const running = await startRouter(settings, {
+    logger: createLogger({ service: 'router', level: 'info', destination }),
+    presenceRetryMs: 200,
+  });
 
   return {
     db,
     redis,
     prefix,
     brokers,
-    presence,
-    ctx,
-    router,
-    drain,
-    policySource,
-    tlsPort: router.ports.tls!,
-    plainPort: router.ports.plain!,
+    presence: new PresenceStore({ redis, prefix }),
+    ctx: running.ctx,
+    router: running.router,
+    drain: running.drain,
+    policySource: running.policySource,
+    tlsPort: running.ports.tls!,
+    plainPort: running.ports.plain!,
     logs,
     async setPolicy(document) {
       await db.pool.query(
         `INSERT INTO router_policies (document, created_by) VALUES ($1, 'test')`,
         [JSON.stringify(document)],
       );
-      await policySource.poll();
+      await running.policySource.poll();
     },
-    refreshTopology: () => topology.refresh(),
+    refreshTopology: () => running.ctx.topology.refresh(),
     async close() {
-      stopping = true;
-      await router.stop(1_000);
-      gate.close();
-      await presenceWriter.close();
-      await sticky.close();
+      await running.close();
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);

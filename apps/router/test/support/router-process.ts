@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
-  AppProcess,
   createTestDatabase,
   freePort,
   getTestPki,
@@ -18,6 +17,7 @@ import {
   uniquePrefix,
   type MosquittoBroker,
 } from '@roadcast/testing';
+import { AppProcess } from '@roadcast/local-stack';
 
 const workspace = resolve(import.meta.dirname, '../../../..');
 

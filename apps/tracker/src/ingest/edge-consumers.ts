@@ -14,7 +14,6 @@ export interface EdgeConsumersOptions {
   connectionsPerBroker: number;
   sessionExpirySeconds: number;
   receiveMaximum: number;
-  refreshMs: number;
   onAck(ack: IncomingAck): void;
   logger: Logger;
 }
@@ -24,11 +23,14 @@ export interface EdgeConsumersOptions {
  * a broker marked down may still hold acks in its sessions, and connecting to one that is
  * really gone only costs reconnect attempts. Brokers removed from the table are let go.
  * Client ids are stable per tracker instance, broker and slot, so a restarted tracker resumes
- * its sessions and receives what was queued for it.
+ * its sessions and receives what was queued for it. The list follows every reload of the
+ * shared edge topology (its refresh policy is the shared infrastructure's).
  */
 export class EdgeConsumers {
   private readonly connections = new Map<string, { url: string; slots: EdgeAckConnection[] }>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopFollowing: (() => void) | undefined;
+  /** Syncs run one after the other, each on the snapshot of its time. */
+  private syncing: Promise<void> = Promise.resolve();
   private readonly options: EdgeConsumersOptions;
 
   constructor(options: EdgeConsumersOptions) {
@@ -36,13 +38,12 @@ export class EdgeConsumers {
   }
 
   async start(): Promise<void> {
-    await this.sync();
-    this.timer = setInterval(() => {
-      this.sync().catch((err: unknown) =>
+    await this.queueSync();
+    this.stopFollowing = this.options.topology.onRefresh(() => {
+      this.queueSync().catch((err: unknown) =>
         this.options.logger.warn({ err }, 'edge broker list not refreshed'),
       );
-    }, this.options.refreshMs);
-    this.timer.unref();
+    });
   }
 
   /** Broker ids with at least one live consumer connection. */
@@ -57,13 +58,18 @@ export class EdgeConsumers {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopFollowing?.();
+    await this.syncing.catch(() => undefined);
     await Promise.all([...this.connections.values()].flatMap((c) => c.slots.map((s) => s.close())));
     this.connections.clear();
   }
 
+  private queueSync(): Promise<void> {
+    this.syncing = this.syncing.catch(() => undefined).then(() => this.sync());
+    return this.syncing;
+  }
+
   private async sync(): Promise<void> {
-    await this.options.topology.refresh();
     const wanted = new Map<string, string>();
     for (const pool of this.options.topology.pools()) {
       for (const broker of pool.brokers) wanted.set(broker.id, broker.url);

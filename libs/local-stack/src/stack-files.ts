@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFleetPki } from '@roadcast/pki';
-import { getTestPki } from '../test-pki.js';
+import { getTestPki } from '@roadcast/testing';
 
 // Certificates, keys and secrets a stack hands to its apps.
 

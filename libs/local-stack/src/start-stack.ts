@@ -14,17 +14,19 @@ import {
 } from './stack-options.js';
 import { ensureSigningKey, type StackSigningKey } from './signing-key-files.js';
 import {
+  createTestDatabase,
+  freePort,
+  migrateWithCli,
   newPlatformCredentials,
   platformCredentials,
+  startMosquitto,
+  uniquePrefix,
   writePasswordFiles,
   type BrokerIdentity,
+  type MosquittoBroker,
   type PlatformCredentials,
-} from '../broker-credentials.js';
-import { startMosquitto, type MosquittoBroker } from '../mosquitto.js';
-import { createTestDatabase } from '../test-database.js';
-import { freePort, uniquePrefix } from '../ids.js';
+} from '@roadcast/testing';
 import { localAdminKey, localPki, testPki } from './stack-files.js';
-import { migrateWithCli } from '../migrate-cli.js';
 
 export interface StackOptions {
   /** Names the stack's database, Redis prefix and logs. */
@@ -90,7 +92,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const workspace = resolve(import.meta.dirname, '../../../..');
+const workspace = resolve(import.meta.dirname, '../../..');
 
 /**
  * The whole platform as separate processes on this machine: Postgres and Redis (already

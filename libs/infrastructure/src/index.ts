@@ -1,0 +1,7 @@
+export { ChangeAnnouncements } from './change-announcements.js';
+export {
+  createSharedInfrastructure,
+  DEFAULT_TOPOLOGY_REFRESH_MS,
+  type SharedInfrastructure,
+  type SharedInfrastructureOptions,
+} from './shared-infrastructure.js';
