@@ -138,11 +138,14 @@ if (api && options.campaign) {
   }
   const gated = options.waves.findIndex((w) => w.requiresApproval === true);
   if (gated >= 0) {
+    const approve = new URL(
+      `/v1/campaigns/${campaignId}/waves/${gated}/approve`,
+      settings.SIMULATOR_API_URL,
+    );
     console.log(
-      `wave ${gated + 1} waits for approval: approve it on the dashboard (${link}) or with\n` +
-        `  curl -X POST -H "authorization: Bearer $(cat ${settings.SIMULATOR_ADMIN_KEY_FILE})" ` +
-        `-H 'content-type: application/json' -d '{}' ` +
-        `${new URL(`/v1/campaigns/${campaignId}/waves/${gated}/approve`, settings.SIMULATOR_API_URL).href}`,
+      `wave ${gated + 1} waits for approval once wave ${gated} is done: approve it on the ` +
+        `dashboard (${link}) or with\n` +
+        `  curl -X POST -H "authorization: Bearer $(cat ${settings.SIMULATOR_ADMIN_KEY_FILE})" ${approve.href}`,
     );
   }
   if (late && options.register) {
