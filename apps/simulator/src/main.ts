@@ -7,6 +7,7 @@ import { USAGE, parseSimulatorArgs, type SimulatorOptions } from './cli-options.
 import { fleetIdentities } from './fleet-identities.js';
 import { nextVersion } from './offered-version.js';
 import { progressLine, type CampaignSummary } from './progress-line.js';
+import { isParked } from './scenarios.js';
 import { readVehicleTrust } from './trusted-keys.js';
 
 const settings = loadConfigOrExit(SimulatorSettings, { env: process.env, dotenvPath: '.env' });
@@ -25,10 +26,12 @@ if (options.help) {
 // A plain `mqtt://` URL (a bare broker, for development) takes no client certificates:
 // MQTT.js would switch to TLS when given them.
 const plain = settings.SIMULATOR_ROUTER_URL.startsWith('mqtt://');
-const identities = (
+const allIdentities = (
   await fleetIdentities(settings.SIMULATOR_PKI_DIR, options.first, options.vehicles)
 ).map((identity) => (plain ? { vehicleId: identity.vehicleId } : identity));
-const ids = identities.map((i) => i.vehicleId);
+/** Every vehicle registered and targeted; parked ones never connect. */
+const ids = allIdentities.map((i) => i.vehicleId);
+const identities = allIdentities.filter((_, i) => !isParked(i, options.parkedShare));
 const { trustedKeys, legacyKeyIds } = await readVehicleTrust(settings);
 const brokerPassword = plain ? readSecretFile(settings.SIMULATOR_BROKER_PASSWORD_FILE) : undefined;
 const api =
@@ -39,19 +42,31 @@ const api =
       )
     : undefined;
 
-if (api && options.register) {
+/** A tag only this run's vehicles carry, for a campaign that targets by filter. */
+const runTag = `simulated-${Date.now().toString(36)}`;
+const late = options.lateRegistration;
+/** Vehicles registered only after the campaign started (dynamic campaigns). */
+const lateIds = late ? ids.slice(ids.length - Math.floor(ids.length * late.share)) : [];
+
+async function register(some: string[], when: string): Promise<void> {
+  if (!api || some.length === 0) return;
   const result = await api.registerVehicles(
-    ids.map((id) => ({
+    some.map((id) => ({
       id,
       model: 'simulated',
       region: 'simulation',
       softwareVersion: options.installedVersion,
-      tags: ['simulated'],
+      tags: late ? ['simulated', runTag] : ['simulated'],
     })),
   );
   console.log(
-    `registered ${ids.length} vehicles (${result.created} new, ${result.updated} updated)`,
+    `registered ${some.length} vehicles${when} (${result.created} new, ${result.updated} updated)`,
   );
+}
+
+if (options.register) await register(ids.slice(0, ids.length - lateIds.length), '');
+if (options.parkedShare > 0) {
+  console.log(`${ids.length - identities.length} of the vehicles stay parked (never connect)`);
 }
 
 /** The component the simulated campaign updates; vehicles report their version of it. */
@@ -92,6 +107,7 @@ await fleet.connect(undefined, 120_000);
 fleet.startTunnels();
 
 let campaignId: string | undefined;
+let lateTimer: NodeJS.Timeout | undefined;
 if (api && options.campaign) {
   const version =
     options.updateVersion ?? nextVersion(fleet.vehicles.map((v) => v.versionOf(UPDATE_ID)));
@@ -104,16 +120,47 @@ if (api && options.campaign) {
       sha256: createHash('sha256').update(`simulator-firmware-${version}`).digest('hex'),
       size: 64 * 1024 * 1024,
     },
-    target: { vehicleIds: ids },
-    rollout: { waves: options.waves.map((percent) => ({ percent })) },
-    ...(options.observeBootS > 0
-      ? { options: { healthyBoot: { observationSeconds: options.observeBootS } } }
+    target: late ? { filter: { tags: [runTag] } } : { vehicleIds: ids },
+    rollout: { waves: options.waves },
+    ...(Object.keys(options.campaignOptions).length > 0
+      ? { options: options.campaignOptions }
       : {}),
   });
   campaignId = campaign.id;
+  const link = `${settings.SIMULATOR_API_URL}/#/campaigns/${campaignId}`;
   console.log(
-    `campaign ${campaignId} created, offering ${UPDATE_ID} ${version}; watch it live: ${settings.SIMULATOR_API_URL}/#/campaigns/${campaignId}`,
+    `campaign ${campaignId} created, offering ${UPDATE_ID} ${version}; watch it live: ${link}`,
   );
+  if (options.scenario) {
+    console.log(
+      `scenario ${options.scenario}: waves ${JSON.stringify(options.waves)}, options ${JSON.stringify(options.campaignOptions)}`,
+    );
+  }
+  const gated = options.waves.findIndex((w) => w.requiresApproval === true);
+  if (gated >= 0) {
+    const approve = new URL(
+      `/v1/campaigns/${campaignId}/waves/${gated}/approve`,
+      settings.SIMULATOR_API_URL,
+    );
+    console.log(
+      `wave ${gated + 1} waits for approval once wave ${gated} is done: approve it on the ` +
+        `dashboard (${link}) or with\n` +
+        `  curl -X POST -H "authorization: Bearer $(cat ${settings.SIMULATOR_ADMIN_KEY_FILE})" ${approve.href}`,
+    );
+  }
+  if (late && options.register) {
+    console.log(
+      `dynamic campaign over tag ${runTag}: ${lateIds.length} more vehicles register in ${late.afterSeconds} s and join`,
+    );
+    lateTimer = setTimeout(
+      () => void register(lateIds, ' late').catch(reportLate),
+      late.afterSeconds * 1000,
+    );
+  }
+}
+
+function reportLate(err: unknown): void {
+  console.log(`\nregistering the late vehicles failed: ${(err as Error).message}`);
 }
 
 const FINISHED = new Set(['completed', 'cancelled', 'expired']);
@@ -153,6 +200,7 @@ async function stop(reason: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(timer);
+  clearTimeout(lateTimer);
   await fleet.stop();
   const stats = fleet.stats();
   const repeated = fleet.vehicles.filter((v) => [...v.seen.values()].some((n) => n > 1)).length;

@@ -12,7 +12,7 @@ test('defaults describe a small fleet with some tunnels and no failures', () => 
   assert.equal(o.failedAttempts, Infinity);
   assert.equal(o.stallRate, 0);
   assert.equal(o.protocolVersion, 5);
-  assert.deepEqual(o.waves, [100]);
+  assert.deepEqual(o.waves, [{ percent: 100 }]);
 });
 
 test('reads ranges, shares, waves and flags', () => {
@@ -42,7 +42,10 @@ test('reads ranges, shares, waves and flags', () => {
   assert.equal(o.failureRate, 0.02);
   assert.equal(o.failedAttempts, 1);
   assert.equal(o.stallRate, 0.1);
-  assert.deepEqual(o.waves, [10, 50, 100]);
+  assert.deepEqual(
+    o.waves.map((w) => w.percent),
+    [10, 50, 100],
+  );
   assert.equal(o.protocolVersion, 4);
   assert.equal(o.register && o.campaign, true);
 });

@@ -140,3 +140,38 @@ test('a second simulator run offers a newer version, which the vehicles install 
   assert.ok(installed[0]! > 0, 'some vehicles installed the first version');
   assert.equal(installed[1], installed[0], 'the same vehicles installed the next one');
 });
+
+test('a scenario creates the campaign it describes and says how to approve its gated wave', async () => {
+  await writeFile(join(dir, 'admin-key'), `${e2e.stack.adminKey}\n`);
+  const { code, output } = await simulate([
+    '--scenario',
+    'approval',
+    '--vehicles',
+    '4',
+    '--first',
+    '5200',
+    '--tunnel-share',
+    '0',
+    '--install-ms',
+    '50-150',
+    '--duration',
+    '6',
+  ]);
+  assert.equal(code, 0, output);
+  assert.match(output, /registered 4 vehicles/);
+  const campaignId = /campaign ([0-9a-f-]{36}) created/.exec(output)?.[1];
+  assert.ok(campaignId, output);
+  assert.ok(
+    output.includes(`${e2e.stack.apiUrl}/v1/campaigns/${campaignId}/waves/1/approve`),
+    output,
+  );
+  const detail = await campaignDetail(e2e, campaignId);
+  assert.deepEqual(
+    detail.waves.map((w) => [w.percent, w.requiresApproval]),
+    [
+      [10, false],
+      [50, true],
+      [100, false],
+    ],
+  );
+});
