@@ -25,10 +25,11 @@ export function progressLine(
   if (campaign) {
     const c = campaign.counts;
     const waiting = (c.pending ?? 0) + (c.published ?? 0) + (c.parked ?? 0);
-    const working = (c.received ?? 0) + (c.downloading ?? 0) + (c.installing ?? 0);
+    const working =
+      (c.received ?? 0) + (c.downloading ?? 0) + (c.installing ?? 0) + (c.verifying ?? 0);
     parts.push(
       `| campaign ${campaign.status}: waiting ${waiting}, working ${working}, installed ${c.installed ?? 0}, ` +
-        `failed ${(c.failed ?? 0) + (c.rejected ?? 0)}, expired ${c.expired ?? 0}`,
+        `failed ${(c.failed ?? 0) + (c.rejected ?? 0)}, timed out ${c.timed_out ?? 0}, expired ${c.expired ?? 0}`,
     );
     if (campaign.pausedReason) parts.push(`(${campaign.pausedReason})`);
   }

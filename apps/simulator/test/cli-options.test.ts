@@ -76,9 +76,20 @@ test('the progress line shows the fleet and the platform side by side', () => {
     },
     {
       status: 'running',
-      counts: { published: 1, parked: 1, received: 1, installed: 6, failed: 1 },
+      counts: {
+        published: 1,
+        parked: 1,
+        received: 1,
+        verifying: 1,
+        installed: 6,
+        failed: 1,
+        timed_out: 2,
+      },
     },
   );
   assert.match(line, /^01:15 {2}online 7\/10 {2}told 9 {2}installed 6 {2}failed 1/);
-  assert.match(line, /campaign running: waiting 2, working 1, installed 6, failed 1, expired 0/);
+  assert.match(
+    line,
+    /campaign running: waiting 2, working 2, installed 6, failed 1, timed out 2, expired 0/,
+  );
 });
