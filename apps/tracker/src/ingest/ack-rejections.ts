@@ -1,43 +1,16 @@
-import { vehicleIdOfTopic } from '@roadcast/contracts';
-import { LogRateLimiter, type Logger } from '@roadcast/observability';
-import type { Counter } from 'prom-client';
 import type { AppliedAck } from '@roadcast/campaigns';
+import type { Logger } from '@roadcast/observability';
+import type { Counter } from 'prom-client';
+import { CountedRejections } from './counted-rejections.js';
 import type { ParsedAck } from './parse-ack.js';
-
-/** One line per reason per interval across the tracker; the rest are summed up. */
-const LOG_INTERVAL_MS = 10_000;
-const LINES_PER_INTERVAL = 20;
 
 /**
  * Acks the tracker cannot use: unparseable ones, and ones that change nothing (a duplicate,
- * a late state, another vehicle's notice). Vehicles decide how many there are, so every one
- * is counted but the log gets a bounded number of lines per reason, with a summary of what
- * was held back.
+ * a late state, another vehicle's notice), counted always and logged within a budget.
  */
-export class AckRejections {
-  private readonly counter: Counter<'reason'>;
-  private readonly log: LogRateLimiter;
-
+export class AckRejections extends CountedRejections {
   constructor(options: { logger: Logger; ignored: Counter<'reason'> }) {
-    this.counter = options.ignored;
-    this.log = new LogRateLimiter({
-      logger: options.logger,
-      intervalMs: LOG_INTERVAL_MS,
-      linesPerReason: LINES_PER_INTERVAL,
-    });
-  }
-
-  /** An ack that could not be parsed (topic, JSON or schema). */
-  invalid(problem: 'topic' | 'json' | 'schema', topic: string, brokerId: string): void {
-    this.counter.inc({ reason: problem });
-    const vehicleId = vehicleIdOfTopic(topic);
-    this.log.log(
-      undefined,
-      problem,
-      'info',
-      { problem, brokerId, ...(vehicleId ? { vehicleId } : {}) },
-      'ack ignored',
-    );
+    super(options, 'ack ignored');
   }
 
   /** A committed batch: the acks that moved no delivery forward. */
@@ -48,17 +21,11 @@ export class AckRejections {
     const moved = new Set(applied.map((a) => `${a.noticeId} ${a.vehicleId}`));
     for (const ack of batch) {
       if (moved.has(`${ack.noticeId} ${ack.vehicleId}`)) continue;
-      this.log.log(
-        undefined,
+      this.line(
         'stale',
-        'info',
         { vehicleId: ack.vehicleId, noticeId: ack.noticeId, state: ack.state },
         'ack changed nothing',
       );
     }
-  }
-
-  close(): void {
-    this.log.close();
   }
 }
