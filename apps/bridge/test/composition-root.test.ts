@@ -8,29 +8,18 @@ import { test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { writeSigningKeyFiles } from '@roadcast/signing';
 import {
-  createTestDatabase,
   platformPasswordFile,
   startAndCloseInChild,
-  startMosquitto,
+  startOneBrokerWorld,
   uniquePrefix,
 } from '@roadcast/testing';
 
 test('startBridge answers ready, and close() leaves nothing that keeps the process alive', async (t) => {
-  const database = await createTestDatabase({ label: 'bridge-root' });
-  t.after(() => database.drop());
-  const broker = await startMosquitto({ id: 'edge-bridge-root', persistence: false });
-  t.after(() => broker.stop());
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  await client.query(`INSERT INTO edge_pools (id, name) VALUES ('pool-a', 'pool-a')`);
-  await client.query(`INSERT INTO edge_brokers (id, pool_id, url) VALUES ($1, 'pool-a', $2)`, [
-    broker.id,
-    broker.url,
-  ]);
-  await client.end();
+  const world = await startOneBrokerWorld('bridge-root');
+  t.after(() => world.close());
+  const { database } = world;
   const keys = await mkdtemp(join(tmpdir(), 'roadcast-bridge-root-'));
   t.after(() => rm(keys, { recursive: true, force: true }));
   await writeSigningKeyFiles(keys, 'root-test');

@@ -5,30 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import pg from 'pg';
 import {
-  createTestDatabase,
   freePort,
   getTestPki,
   platformPasswordFile,
   startAndCloseInChild,
-  startMosquitto,
+  startOneBrokerWorld,
   uniquePrefix,
 } from '@roadcast/testing';
 
 test('startRouter answers ready, and close() leaves nothing that keeps the process alive', async (t) => {
-  const database = await createTestDatabase({ label: 'router-root' });
-  t.after(() => database.drop());
-  const broker = await startMosquitto({ id: 'edge-root', persistence: false });
-  t.after(() => broker.stop());
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  await client.query(`INSERT INTO edge_pools (id, name) VALUES ('pool-a', 'pool-a')`);
-  await client.query(`INSERT INTO edge_brokers (id, pool_id, url) VALUES ($1, 'pool-a', $2)`, [
-    broker.id,
-    broker.url,
-  ]);
-  await client.end();
+  const world = await startOneBrokerWorld('router-root');
+  t.after(() => world.close());
+  const { database } = world;
   const pki = getTestPki();
 
   const outcome = await startAndCloseInChild({

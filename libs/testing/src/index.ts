@@ -25,4 +25,9 @@ export {
   type TestDatabaseOptions,
 } from './test-database.js';
 export { getTestPki, TEST_VEHICLE_IDS, type TestCertificate, type TestPki } from './test-pki.js';
-export { startAndCloseInChild, type RootLifecycle, type RootLifecycleOptions } from './root-lifecycle.js';
+export {
+  startAndCloseInChild,
+  type RootLifecycle,
+  type RootLifecycleOptions,
+} from './root-lifecycle.js';
+export { startOneBrokerWorld, type OneBrokerWorld } from './one-broker-world.js';
