@@ -99,6 +99,33 @@ describe('report', () => {
     assert.match(markdown, /`npm run bench -- scaling`, C to D: no scenario kept/);
   });
 
+  it('says how many times each merged run repeated its scenarios', () => {
+    const { markdown } = renderReport(
+      suite([outcome('router-throughput', [routerRun(45)])], {
+        merged: [
+          {
+            command: 'npm run bench -- router-throughput --repeat 3',
+            repeat: 3,
+            startedAt: 'A',
+            finishedAt: 'B',
+            scenarios: ['router-throughput'],
+          },
+          {
+            command: 'npm run bench -- scaling',
+            repeat: 1,
+            startedAt: 'C',
+            finishedAt: 'D',
+            scenarios: ['scaling'],
+          },
+        ],
+      }),
+    );
+    assert.match(markdown, /`npm run bench -- router-throughput --repeat 3`, A to B, 3 repeats:/);
+    assert.match(markdown, /`npm run bench -- scaling`, C to D, 1 repeat: scaling/);
+    assert.match(markdown, /- Repeats: as each run above says/);
+    assert.doesNotMatch(markdown, /- Repeats: 1\n/);
+  });
+
   it('shows median and min–max when a scenario ran more than once', () => {
     const runs = [25, 40, 28].map((v) => routerRun(v));
     const { markdown } = renderReport(suite([outcome('router-throughput', runs)]));

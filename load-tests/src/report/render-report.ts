@@ -101,7 +101,7 @@ function headerLines(suite: SuiteResult): string[] {
     );
     for (const run of suite.merged) {
       lines.push(
-        `  - \`${run.command}\`, ${run.startedAt} to ${run.finishedAt ?? '(interrupted)'}: ${run.scenarios.join(', ') || 'no scenario kept'}`,
+        `  - \`${run.command}\`, ${run.startedAt} to ${run.finishedAt ?? '(interrupted)'}${run.repeat === undefined ? '' : `, ${run.repeat} ${run.repeat === 1 ? 'repeat' : 'repeats'}`}: ${run.scenarios.join(', ') || 'no scenario kept'}`,
       );
     }
   } else {
@@ -109,8 +109,11 @@ function headerLines(suite: SuiteResult): string[] {
       `- Run: \`${suite.command}\`, ${suite.startedAt}${suite.finishedAt ? ` to ${suite.finishedAt}` : ' (interrupted)'}`,
     );
   }
+  const repeats = new Set((suite.merged ?? []).map((run) => run.repeat));
   lines.push(
-    `- Repeats: ${suite.settings.repeat}${suite.settings.repeat > 1 ? ' (figures are medians; brackets give min–max over the runs)' : ''}`,
+    repeats.size > 1 && !repeats.has(undefined)
+      ? '- Repeats: as each run above says; a scenario run more than once gives medians, with the min–max over its runs in brackets'
+      : `- Repeats: ${suite.settings.repeat}${suite.settings.repeat > 1 ? ' (figures are medians; brackets give min–max over the runs)' : ''}`,
     '- Every figure below was measured by the run(s) named above and written by the harness; nothing was added or edited by hand.',
     '- Primary figures are CPU per unit of work of each process (µs per notice, relayed message, ack, request), read from /proc; they carry across machines. Rates, times and ratios follow; a ratio is Roadcast ÷ a baseline measured in the same run, alternating with it.',
     '- Postgres and Redis are shared system services: their figures count the whole server (and, for Postgres, separately the backends of the scenario’s own database). Each CPU table says how much CPU everything else on the machine used during the window, which shows whether the machine was quiet.',

@@ -74,6 +74,7 @@ export function mergeSuites(suites: readonly SuiteResult[]): SuiteResult {
     missing: [...new Set(suites.flatMap((s) => s.missing))].filter((name) => !ran.has(name)),
     merged: suites.map((s, index) => ({
       command: s.command,
+      repeat: s.settings.repeat,
       startedAt: s.startedAt,
       ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
       scenarios: [...supplier.entries()].filter(([, i]) => i === index).map(([name]) => name),

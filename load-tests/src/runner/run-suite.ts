@@ -42,7 +42,14 @@ export interface SuiteResult {
    * When the report merges separately run suites: each of them, so the report can name the
    * run and command every figure comes from.
    */
-  merged?: Array<{ command: string; startedAt: string; finishedAt?: string; scenarios: string[] }>;
+  merged?: Array<{
+    command: string;
+    /** Its --repeat; absent in results written before runs recorded it. */
+    repeat?: number;
+    startedAt: string;
+    finishedAt?: string;
+    scenarios: string[];
+  }>;
 }
 
 export interface SuiteOptions {
