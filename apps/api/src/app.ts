@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { CampaignDetail } from '@roadcast/contracts';
 import type { ApiDeps, ApiOptions } from './api-deps.js';
 import auditPlugin from './plugins/audit.js';
 import authPlugin from './plugins/auth.js';
@@ -25,13 +26,19 @@ import signingKeyRoutes from './routes/signing-keys.js';
 import vehicleRoutes from './routes/vehicles.js';
 import waveApprovalRoutes from './routes/wave-approvals.js';
 import { EventFanout } from './services/event-fanout.js';
+import { StatusCache } from './services/status-cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The process's one reader of the event stream, fanned out to every SSE client. */
     eventFanout: EventFanout;
+    /** Campaign details that dashboards poll, shared for a moment (status-cache.ts). */
+    campaignReads: StatusCache<CampaignDetail | undefined>;
   }
 }
+
+/** How long one campaign detail read serves every poller of that campaign. */
+const CAMPAIGN_READ_TTL_MS = 250;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -63,6 +70,16 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
+  });
+  // A change to a campaign answers only after this process forgot its shared read of it, so
+  // whoever made the change reads it back at once (every mutating route is under its id).
+  const campaignReads = new StatusCache<CampaignDetail | undefined>(CAMPAIGN_READ_TTL_MS);
+  app.decorate('campaignReads', campaignReads);
+  app.addHook('onSend', async (request) => {
+    if (request.method === 'GET' || !request.routeOptions.url?.startsWith('/v1/campaigns/:id'))
+      return;
+    const { id } = request.params as { id?: string };
+    if (id) campaignReads.delete(id);
   });
   await app.register(depsPlugin, { deps });
   await app.register(securityHeadersPlugin);

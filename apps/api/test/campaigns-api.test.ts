@@ -225,6 +225,32 @@ test('invalid campaigns are refused with the reason', async () => {
   }
 });
 
+test('whoever changes a campaign reads the change back at once, though reads are shared', async () => {
+  const created = await f.call(f.keys.operator, {
+    method: 'POST',
+    url: '/v1/campaigns',
+    payload: { name: 'Read back', update: validUpdate, target: { filter: { region: 'eu-west' } } },
+  });
+  const id = created.json().id;
+  const read = async () =>
+    (await f.call(f.keys.viewer, { method: 'GET', url: `/v1/campaigns/${id}` })).json().status;
+  // Each step reads, changes and reads again well inside the 250 ms a read is shared.
+  for (const [action, status] of [
+    ['pause', 'paused'],
+    ['resume', 'running'],
+    ['pause', 'paused'],
+    ['cancel', 'cancelled'],
+  ] as const) {
+    await read();
+    const changed = await f.call(f.keys.operator, {
+      method: 'POST',
+      url: `/v1/campaigns/${id}/${action}`,
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.equal(await read(), status, `read right after ${action}`);
+  }
+});
+
 test('pause, resume and cancel answer with the campaign and refuse impossible moves', async () => {
   const created = await f.call(f.keys.operator, {
     method: 'POST',

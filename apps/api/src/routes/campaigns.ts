@@ -25,7 +25,6 @@ import {
 import { ApiError, errorResponses } from '../errors.js';
 import { unavailableDependency } from '../services/dependency-errors.js';
 import { DeferredStarts } from '../services/deferred-starts.js';
-import { StatusCache } from '../services/status-cache.js';
 
 const IdParams = Type.Object({ id: Uuid() });
 const IdempotencyHeaders = Type.Object({
@@ -52,7 +51,6 @@ const tags = ['campaigns'];
  */
 const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { pipeline, health } = app.deps;
-  const statusCache = new StatusCache<CampaignDetail | undefined>(250);
   const deferred = new DeferredStarts({ pipeline, health, logger: app.deps.logger });
   app.addHook('onClose', () => deferred.close());
 
@@ -161,7 +159,7 @@ const campaignRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const detail = await statusCache.get(request.params.id, () =>
+      const detail = await app.campaignReads.get(request.params.id, () =>
         getCampaignDetail(app.deps.db.pool, request.params.id),
       );
       if (!detail) throw new ApiError('ROADCAST_ERR_CAMPAIGN_NOT_FOUND', 'campaign not found');
