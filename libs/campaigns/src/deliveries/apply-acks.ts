@@ -53,7 +53,8 @@ WITH input AS (
   -- Healthy boot: an installed report starts verification; the status reports finish it.
   CROSS JOIN LATERAL (SELECT CASE WHEN i.state = 'installed' AND c.boot_observation_s IS NOT NULL
     THEN 'verifying'::delivery_state ELSE i.state END AS state) r
-  WHERE ${deliveryGuard('applyAcks', 'd.state', 'r.state')}
+  -- The ANY is an index condition whatever the statistics say (record-publish-outcomes.ts).
+  WHERE d.notice_id = ANY($1::uuid[]) AND ${deliveryGuard('applyAcks', 'd.state', 'r.state')}
   ORDER BY d.id
   FOR UPDATE OF d
 )

@@ -34,7 +34,11 @@ WITH recorded AS (
     ${stateTimeAssignments('recordPublishOutcomes', 'v.state', 'd')}
   FROM unnest($1::bigint[], $2::delivery_state[], $3::text[], $4::text[])
     AS v(id, state, broker_id, error)
-  WHERE d.id = v.id AND ${deliverySourcesIn('recordPublishOutcomes', 'd.state')}
+  -- The ANY repeats the join as an index condition: planned on statistics taken while the
+  -- table was nearly empty (a first large campaign, before the next analyze), the join alone
+  -- may be hashed against a scan of every delivery, for every batch.
+  WHERE d.id = v.id AND d.id = ANY($1::bigint[])
+    AND ${deliverySourcesIn('recordPublishOutcomes', 'd.state')}
     AND (v.state IS NULL OR ${deliveryTargetsIn('recordPublishOutcomes', 'v.state')})
   RETURNING v.state
 )

@@ -23,7 +23,7 @@ UPDATE deliveries d SET state = v.outcome, updated_at = now(),
   ${stateTimeAssignments('verifyBoot', 'v.outcome', 'd')},
   last_error = CASE WHEN v.outcome = 'failed' THEN left(v.reason, 512) ELSE d.last_error END
 FROM unnest($1::bigint[], $2::delivery_state[], $3::text[]) AS v(id, outcome, reason)
-WHERE d.id = v.id AND ${deliverySourcesIn('verifyBoot', 'd.state')}
+WHERE d.id = v.id AND d.id = ANY($1::bigint[]) AND ${deliverySourcesIn('verifyBoot', 'd.state')}
   AND ${deliveryTargetsIn('verifyBoot', 'v.outcome')}
 RETURNING d.id`;
 
