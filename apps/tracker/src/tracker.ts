@@ -55,7 +55,6 @@ export async function startTracker(
   const logger = deps.logger ?? createLogger({ service: 'tracker', level: settings.LOG_LEVEL });
   const registry = deps.registry ?? createMetricsRegistry('tracker');
   const edgePassword = readSecretFile(settings.TRACKER_EDGE_PASSWORD_FILE);
-  // While Redis is away every command waits for it; the errors say why, once per attempt.
   const infrastructure =
     deps.infrastructure ??
     (await createSharedInfrastructure({
@@ -70,6 +69,7 @@ export async function startTracker(
   const { db, redis, prefix, queues, presence, topology } = infrastructure;
   const metrics = createTrackerMetrics(registry, db.pool);
   const streamRedis = redis.duplicate();
+  // While Redis is away every command waits for it; the errors say why, once per attempt.
   streamRedis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
   const resendPacer =
     settings.TRACKER_RESEND_PER_BROKER_PER_S > 0
