@@ -24,44 +24,9 @@ test('npm run simulate registers its vehicles and creates a campaign through the
   await writeFile(join(dir, 'admin-key'), `${e2e.stack.adminKey}\n`);
   // The stack's router trusts the test PKI; the simulator issues from its own development
   // PKI, so its vehicles talk to an edge broker directly: this test covers the API side.
-  const edge = [...e2e.stack.brokers.values()][0]!.broker.url;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'apps/simulator/src/main.ts',
-      '--vehicles',
-      '5',
-      '--first',
-      '5000',
-      '--register',
-      '--campaign',
-      '--duration',
-      '8',
-    ],
-    {
-      cwd: WORKSPACE,
-      env: {
-        ...process.env,
-        SIMULATOR_ROUTER_URL: edge,
-        SIMULATOR_BROKER_PASSWORD_FILE: e2e.stack.brokerPasswordFiles.router,
-        SIMULATOR_API_URL: e2e.stack.apiUrl,
-        SIMULATOR_ADMIN_KEY_FILE: join(dir, 'admin-key'),
-        SIMULATOR_PKI_DIR: join(dir, 'pki'),
-        SIMULATOR_SIGNING_PUBLIC_KEY_FILE: e2e.stack.signing.publicKeyFile,
-        SIMULATOR_SIGNING_KEY_ID: e2e.stack.signing.keyId,
-        SIMULATOR_STATE_DIR: join(dir, 'state'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  setTimeout(() => child.kill('SIGKILL'), 90_000).unref();
-  const code = await new Promise<number | null>((resolveExit) =>
-    child.on('exit', (c) => resolveExit(c)),
+  const { code, output } = await simulate(
+    ['--vehicles', '5', '--first', '5000', '--register', '--campaign', '--duration', '8'],
+    'state',
   );
   assert.equal(code, 0, output);
   assert.match(output, /registered 5 vehicles \(5 new, 0 updated\)/);
@@ -73,8 +38,14 @@ test('npm run simulate registers its vehicles and creates a campaign through the
   assert.deepEqual(detail.target.vehicleIds?.length, 5);
 });
 
-/** Runs the simulator command against this platform; resolves with its exit code and output. */
-async function simulate(args: string[]): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs the simulator command against this platform, its vehicles on the first edge broker, with
+ * state kept in `stateDir` under the test's folder; resolves with its exit code and output.
+ */
+async function simulate(
+  args: string[],
+  stateDir = 'rerun-state',
+): Promise<{ code: number | null; output: string }> {
   const edge = [...e2e.stack.brokers.values()][0]!.broker.url;
   const child = spawn(
     process.execPath,
@@ -90,7 +61,7 @@ async function simulate(args: string[]): Promise<{ code: number | null; output: 
         SIMULATOR_PKI_DIR: join(dir, 'pki'),
         SIMULATOR_SIGNING_PUBLIC_KEY_FILE: e2e.stack.signing.publicKeyFile,
         SIMULATOR_SIGNING_KEY_ID: e2e.stack.signing.keyId,
-        SIMULATOR_STATE_DIR: join(dir, 'rerun-state'),
+        SIMULATOR_STATE_DIR: join(dir, stateDir),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
