@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ACTIVE_CAMPAIGN_STATUSES } from '@roadcast/contracts';
+import { errorTextSql } from '../transitions/error-sql.js';
 import { deliverySourcesIn, sqlList } from '../transitions/state-sql.js';
 import type { DeliveryWindow, StretchCursors } from './stretch-cursors.js';
 import { verifyBoot, type BootVerdict } from './verify-boot.js';
@@ -35,9 +36,8 @@ const VERDICT = `
 const REASON = `
   CASE
     WHEN COALESCE(k.version, s.software_version) <> c.update_version
-      THEN 'ROADCAST_ERR_BOOT_FALLBACK: fell back to version ' || COALESCE(k.version, s.software_version)
-        || ' after installing ' || c.update_version
-    ELSE 'ROADCAST_ERR_BOOT_UNHEALTHY: unhealthy boot of version ' || c.update_version
+      THEN ${errorTextSql('ROADCAST_ERR_BOOT_FALLBACK', 'COALESCE(k.version, s.software_version)', 'c.update_version')}
+    ELSE ${errorTextSql('ROADCAST_ERR_BOOT_UNHEALTHY', 'c.update_version')}
   END`;
 
 const JUDGED = `

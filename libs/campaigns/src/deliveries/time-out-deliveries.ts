@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ACTIVE_CAMPAIGN_STATUSES, DELIVERY_OPERATIONS } from '@roadcast/contracts';
+import { errorTextSql } from '../transitions/error-sql.js';
 import { deliverySourcesIn, sqlList, stateTimeColumn, targetOf } from '../transitions/state-sql.js';
 import type { DeliveryWindow, StretchCursors, WindowResult } from './stretch-cursors.js';
 
@@ -30,7 +31,7 @@ WITH span AS (
   FOR UPDATE SKIP LOCKED
 ), timed AS (
   UPDATE deliveries d SET state = '${TIMED_OUT}', ${stateTimeColumn(TIMED_OUT)} = now(), updated_at = now(),
-    last_error = 'ROADCAST_ERR_IN_PROGRESS_TIMEOUT: no report for ' || $4::int || ' s after ' || d.state
+    last_error = ${errorTextSql('ROADCAST_ERR_IN_PROGRESS_TIMEOUT', '$4::int', 'd.state')}
   FROM due WHERE d.id = due.id
   RETURNING d.id, d.campaign_id AS "campaignId", d.vehicle_id AS "vehicleId", d.wave
 )
