@@ -9,7 +9,13 @@ import type { Browser, Page } from 'playwright-core';
 import type { CampaignDetail } from '@roadcast/contracts';
 import type { Stack } from '@roadcast/local-stack';
 import type { SimulatedFleet } from '@roadcast/vehicle-client';
-import { launchBrowser, openPage, screenshot, type PageProblems } from './support/browser-page.js';
+import {
+  assertNoSidewaysScroll,
+  launchBrowser,
+  openPage,
+  screenshot,
+  type PageProblems,
+} from './support/browser-page.js';
 import { fillCampaignForm } from './support/campaign-form-filler.js';
 import { buildDashboard } from './support/dashboard-build.js';
 import {
@@ -82,10 +88,7 @@ describe('approval gates in the dashboard', { timeout: 300_000 }, () => {
     await card.getByRole('link', { name: 'Gated gateway 4.0' }).click();
     await page.getByRole('heading', { name: 'Gated gateway 4.0', level: 1 }).waitFor();
     // The wider wave table still fits a 1,280 px window.
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the window`);
+    await assertNoSidewaysScroll(page, 'campaign with a gated wave');
 
     // Dismissing the confirmation approves nothing.
     await page.getByRole('button', { name: 'Approve wave 2' }).click();

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Stack } from '@roadcast/local-stack';
 import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import {
+  assertNoSidewaysScroll,
   launchBrowser,
   openPage,
   screenshot,
@@ -50,11 +51,7 @@ describe('operator dashboard in a browser', { timeout: 300_000 }, () => {
   afterEach(async (t) => {
     if (!page) return;
     shots.push(await screenshot(page, slug(t.name)));
-    // At 1,280 px nothing may need sideways scrolling.
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    assert.ok(overflow <= 0, `${t.name}: the page is ${overflow}px wider than the window`);
+    await assertNoSidewaysScroll(page, t.name);
   });
 
   after(async () => {

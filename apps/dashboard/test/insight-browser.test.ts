@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startStack, type Stack } from '@roadcast/local-stack';
+import type { Stack } from '@roadcast/local-stack';
 import type { SimulatedFleet } from '@roadcast/vehicle-client';
 import {
+  assertNoSidewaysScroll,
   launchBrowser,
   openPage,
   screenshot,
@@ -17,6 +18,7 @@ import {
 } from './support/browser-page.js';
 import { fillCampaignForm } from './support/campaign-form-filler.js';
 import { buildDashboard } from './support/dashboard-build.js';
+import { startDashboardStack } from './support/stack-start.js';
 import {
   adminGet,
   registerVehicles,
@@ -45,9 +47,8 @@ interface Delivery {
 describe('campaign control and audit in the dashboard', { timeout: 600_000 }, () => {
   before(async () => {
     await buildDashboard();
-    stack = await startStack({
+    stack = await startDashboardStack({
       label: 'dashboard-insight',
-      startTimeoutMs: 120_000,
       // Estimates follow the counters within a second instead of the default half minute.
       env: { tracker: { TRACKER_ESTIMATE_INTERVAL_MS: '500' } },
     });
@@ -67,10 +68,7 @@ describe('campaign control and audit in the dashboard', { timeout: 600_000 }, ()
   afterEach(async (t) => {
     if (!page) return;
     shots.push(await screenshot(page, slug(`insight ${t.name}`)));
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    assert.ok(overflow <= 0, `${t.name}: the page is ${overflow}px wider than the window`);
+    await assertNoSidewaysScroll(page, t.name);
   });
 
   after(async () => {
