@@ -38,6 +38,8 @@ export interface StormTimes {
   routerCounts?: Record<string, number>;
   /** Routers' resident memory added by the connected fleet, per vehicle (Roadcast only). */
   routerBytesPerVehicle?: number;
+  /** Times the baseline's ack counter lost its connection and resumed its session. */
+  counterDrops?: number;
   connectS: number;
   ackS: number;
   installS: number;
