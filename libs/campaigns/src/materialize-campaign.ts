@@ -5,6 +5,7 @@ import {
   type CampaignTarget,
 } from '@roadcast/contracts';
 import { chunk, enqueueFanout, enqueueMaterialization } from '@roadcast/queue';
+import { DeliveriesStatistics } from './deliveries-statistics.js';
 import { enqueuePendingDeliveries } from './lifecycle/enqueue-pending.js';
 import { inTransaction } from './lifecycle/in-transaction.js';
 import { recordWaveSizes } from './materialize.js';
@@ -229,6 +230,11 @@ export async function materializeCampaign(
     await markEnqueued(deps, campaignId, first.lastDeliveryId);
   }
   await planOnce(deps, campaignId);
+  const statistics = new DeliveriesStatistics(
+    deps.pool,
+    deps.materialization?.analyzeAfterRows,
+    deps.logger,
+  );
   let written = 0;
   for (let i = 0; ; i += 1) {
     const size = sizes[Math.min(i, sizes.length - 1)]!;
@@ -239,6 +245,7 @@ export async function materializeCampaign(
     await enqueueChunk(deps, campaignId, c);
     const last = c.inserted.at(-1);
     if (last) await markEnqueued(deps, campaignId, last.id);
+    await statistics.noteWritten(written);
     if (c.done) {
       deps.logger?.info({ campaignId, written }, 'campaign materialized');
       return { done: true, stopped: false, written };

@@ -24,4 +24,9 @@ export interface MaterializationOptions {
   inlineLimit?: number;
   /** Rows per streamed chunk, one entry per chunk, the last one repeating. */
   chunkSizes?: readonly number[];
+  /**
+   * Rows a streamed campaign writes before the planner's row count of deliveries is first
+   * compared with it (then each time it doubles); see DeliveriesStatistics (default 20,000).
+   */
+  analyzeAfterRows?: number;
 }
