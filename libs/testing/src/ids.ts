@@ -1,25 +1,46 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 
 // Names and ports that one test owns alone.
 
-/**
- * A TCP port that was free a moment ago on `host`. Another process may still take it before
- * the caller binds, so callers that spawn a server retry on "address in use".
- */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Listening ports are drawn from below the kernel's ephemeral range (32768–60999 by
+// default), which outgoing connections take their local ports from: a port handed out here
+// cannot be taken by some test's client connection before its server binds it, as one handed
+// out by the kernel (port 0) can on a busy machine.
+const LOW = 20_000;
+const HIGH = 32_767;
+const handedOut = new Set<number>();
+
+function bindable(port: number, host: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen({ port: 0, host, exclusive: true }, () => {
+    server.once('error', () => resolve(undefined));
+    server.listen({ port, host, exclusive: true }, () => {
       const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('listener has no port'));
-      });
+      server.close(() =>
+        resolve(address && typeof address === 'object' ? address.port : undefined),
+      );
     });
   });
+}
+
+/**
+ * A TCP port that was free a moment ago on `host`, not handed out before by this process.
+ * Another process may still take it before the caller binds, so callers that spawn a server
+ * retry on "address in use".
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = LOW + randomInt(HIGH - LOW + 1);
+    if (handedOut.has(port) || (await bindable(port, host)) === undefined) continue;
+    handedOut.add(port);
+    return port;
+  }
+  // The range is crowded: any free port the kernel picks.
+  const port = await bindable(0, host);
+  if (port === undefined) throw new Error(`no free port on ${host}`);
+  return port;
 }
 
 let counter = 0;

@@ -32,4 +32,10 @@ describe('freePort', () => {
     });
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it('hands out ports below the ephemeral range, never the same one twice', async () => {
+    const ports = await Promise.all(Array.from({ length: 200 }, () => freePort()));
+    assert.equal(new Set(ports).size, ports.length);
+    for (const port of ports) assert.ok(port >= 20_000 && port < 32_768, String(port));
+  });
 });
