@@ -70,8 +70,8 @@ test('statistics taken on an empty table are brought up to date while a campaign
 
   assert.equal(written, 1200);
   const planned = await plannedRows();
-  // Checked after 150, 300 and 600 rows (each time analyzed, as the planner saw fewer), and
-  // after 1,200 when the last chunk committed.
+  // Chunks of 100, then 200: checked at 300 rows written (the first chunk end past 150) and at
+  // 700 (past twice 300), each time analyzed as the planner saw fewer.
   assert.ok(planned >= 600, `the planner sees ${planned} rows, at least 600 expected`);
 });
 
