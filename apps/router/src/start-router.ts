@@ -1,6 +1,10 @@
 import type { RouterSettings } from '@roadcast/config';
 import { readSecretFile } from '@roadcast/config';
-import { createSharedInfrastructure, type SharedInfrastructure } from '@roadcast/infrastructure';
+import {
+  createSharedInfrastructure,
+  redisReady,
+  type SharedInfrastructure,
+} from '@roadcast/infrastructure';
 import {
   closeInOrder,
   createLogger,
@@ -83,7 +87,9 @@ export async function startRouter(
     onDropped: (count) => metrics.presenceDropped.inc(count),
   });
   // A previous run under this id may have crashed with vehicles connected; without Redis the
-  // clean-up waits for it, ahead of every presence change this run makes.
+  // clean-up waits for it, ahead of every presence change this run makes. A connection still
+  // being made is given a moment first, so a healthy start clears at once instead of queueing.
+  await redisReady(redis, Math.max(1_000, settings.ROUTER_REDIS_TIMEOUT_MS));
   const stale = await presence.clearRouter('router-restarted');
   if (stale > 0) logger.info({ stale }, 'cleared presence left by a previous run');
 

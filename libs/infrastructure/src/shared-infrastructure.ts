@@ -151,16 +151,25 @@ export async function createSharedInfrastructure(
   };
 }
 
-function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
+async function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (!(await redisReady(redis, timeoutMs)))
+    throw new Error(`redis did not answer within ${timeoutMs} ms`);
+}
+
+/**
+ * Resolves true once the client is ready, or false after `timeoutMs` without it; for a start
+ * that goes on without Redis but should not treat a connection still being made as an outage.
+ */
+export function redisReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
     const timer = setTimeout(() => {
       redis.off('ready', ready);
-      reject(new Error(`redis did not answer within ${timeoutMs} ms`));
+      resolve(false);
     }, timeoutMs);
     const ready = () => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     };
     redis.once('ready', ready);
   });
