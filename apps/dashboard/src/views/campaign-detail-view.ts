@@ -18,6 +18,9 @@ import { stateMeters } from '../components/state-bars.js';
 import { waveApproval } from '../components/wave-approval.js';
 import { waveProgress } from '../components/wave-progress.js';
 
+/** How often an open campaign page asks for its predicted completion while it runs. */
+const ESTIMATE_POLL_MS = 10_000;
+
 /**
  * One campaign: progress per delivery state, waves against thresholds, a chart of
  * acknowledgements over time, failures grouped by reason and the deliveries themselves.
@@ -177,6 +180,11 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
     () => (campaign ? compliance.refresh(campaign) : Promise.resolve()),
     5_000,
   );
+  // Predictions move with time as well as with events: a campaign whose last vehicles are
+  // parked sends none for hours, and its estimate is recomputed by the tracker all the same.
+  const estimatePoll = setInterval(() => {
+    if (campaign?.status === 'running') void loadEstimate();
+  }, ESTIMATE_POLL_MS);
   void load();
   return {
     element,
@@ -191,6 +199,7 @@ export function campaignDetailView(ctx: AppContext, id: string): View {
     },
     onResumed: () => refetch(),
     dispose() {
+      clearInterval(estimatePoll);
       refetch.cancel();
       refreshTable.cancel();
       refreshCompliance.cancel();
