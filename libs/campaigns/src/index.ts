@@ -20,7 +20,6 @@ export {
 export { planOptions, toSettings, type OptionColumns } from './campaign-options.js';
 export { targetCondition } from './target-sql.js';
 export { materializeDeliveries, recordWaveSizes } from './materialize.js';
-export { DeliveriesStatistics, DEFAULT_ANALYZE_AFTER_ROWS } from './deliveries-statistics.js';
 export {
   DEFAULT_CHUNK_SIZES,
   materializeCampaign,
