@@ -39,6 +39,11 @@ declare module 'fastify' {
 
 /** How long one campaign detail read serves every poller of that campaign. */
 const CAMPAIGN_READ_TTL_MS = 250;
+/**
+ * Busy pollers get the previous answer while its refresh is on its way, up to this age; a
+ * poller that comes back later than this waits for a fresh read, as with no cache.
+ */
+const CAMPAIGN_READ_MAX_STALE_MS = 1_000;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -73,7 +78,9 @@ export async function buildApp(deps: ApiDeps, options: ApiOptions): Promise<Fast
   });
   // A change to a campaign answers only after this process forgot its shared read of it, so
   // whoever made the change reads it back at once (every mutating route is under its id).
-  const campaignReads = new StatusCache<CampaignDetail | undefined>(CAMPAIGN_READ_TTL_MS);
+  const campaignReads = new StatusCache<CampaignDetail | undefined>(CAMPAIGN_READ_TTL_MS, {
+    maxStaleMs: CAMPAIGN_READ_MAX_STALE_MS,
+  });
   app.decorate('campaignReads', campaignReads);
   app.addHook('onSend', async (request) => {
     if (request.method === 'GET' || !request.routeOptions.url?.startsWith('/v1/campaigns/:id'))
