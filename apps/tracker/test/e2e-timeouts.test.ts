@@ -117,6 +117,16 @@ test('with onFailureThreshold cancel, timed-out installs cancel the campaign and
     told.map((v) => after.get(v.vehicleId)),
     told.map(() => 'cancelled'),
   );
-  assert.ok(stalled.vehicles.every((v) => !['cancelled'].includes(after.get(v.vehicleId) ?? '')));
+  // Two timeouts cross the threshold; a third stalled install still in progress at that
+  // moment is cancelled with the rest, but a timed-out delivery keeps its outcome.
+  const timedOut = stalled.vehicles.filter((v) => states.get(v.vehicleId) === 'timed_out');
+  assert.ok(timedOut.length >= 2, 'the timeouts that crossed the threshold are recorded');
+  for (const v of stalled.vehicles) {
+    const expected = timedOut.includes(v) ? ['timed_out'] : ['timed_out', 'cancelled'];
+    assert.ok(
+      expected.includes(after.get(v.vehicleId) ?? ''),
+      `${v.vehicleId}: ${after.get(v.vehicleId)}`,
+    );
+  }
   await assertCountersExact(e2e.db, campaignId);
 });
