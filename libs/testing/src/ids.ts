@@ -33,9 +33,11 @@ function bindable(port: number, host: string): Promise<number | undefined> {
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const port = LOW + randomInt(HIGH - LOW + 1);
-    if (handedOut.has(port) || (await bindable(port, host)) === undefined) continue;
+    if (handedOut.has(port)) continue;
+    // Reserved before the probe, so concurrent callers never probe and hand out one port
+    // twice; a port that is not bindable is in use elsewhere and stays out of the draw.
     handedOut.add(port);
-    return port;
+    if ((await bindable(port, host)) !== undefined) return port;
   }
   // The range is crowded: any free port the kernel picks.
   const port = await bindable(0, host);
