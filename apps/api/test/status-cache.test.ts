@@ -27,6 +27,20 @@ function gatedLoad() {
   };
 }
 
+/**
+ * A cache holding answer 1 for key `a`, read by a gated load, once that answer has expired:
+ * `expiredMs` after it arrived.
+ */
+async function withExpiredAnswer(ttlMs: number, maxStaleMs: number, expiredMs: number) {
+  const cache = new StatusCache<number>(ttlMs, { maxStaleMs });
+  const g = gatedLoad();
+  const first = cache.get('a', g.load);
+  await g.release();
+  assert.equal(await first, 1);
+  await sleep(expiredMs);
+  return { cache, g };
+}
+
 test('concurrent and repeated reads within the ttl share one load; later reads load again', async () => {
   const cache = new StatusCache<number>(100);
   let loads = 0;
@@ -57,12 +71,7 @@ test('a failed load is not remembered', async () => {
 });
 
 test('serves the previous answer at once while one refresh is on its way', async () => {
-  const cache = new StatusCache<number>(20, { maxStaleMs: 10_000 });
-  const g = gatedLoad();
-  const first = cache.get('a', g.load);
-  await g.release();
-  assert.equal(await first, 1);
-  await sleep(30);
+  const { cache, g } = await withExpiredAnswer(20, 10_000, 30);
   // Expired: every reader gets answer 1 without waiting, and only one new read starts.
   assert.deepEqual(await Promise.all([cache.get('a', g.load), cache.get('a', g.load)]), [1, 1]);
   assert.equal(g.loads, 2, 'one refresh for all readers');
@@ -71,12 +80,7 @@ test('serves the previous answer at once while one refresh is on its way', async
 });
 
 test('waits for a fresh read once the previous answer is older than the stale limit', async () => {
-  const cache = new StatusCache<number>(10, { maxStaleMs: 40 });
-  const g = gatedLoad();
-  const first = cache.get('a', g.load);
-  await g.release();
-  await first;
-  await sleep(60);
+  const { cache, g } = await withExpiredAnswer(10, 40, 60);
   let settled = false;
   const second = cache.get('a', g.load).then((v) => {
     settled = true;
@@ -89,12 +93,7 @@ test('waits for a fresh read once the previous answer is older than the stale li
 });
 
 test('a failed refresh keeps the previous answer and tries again on the next read', async () => {
-  const cache = new StatusCache<number>(10, { maxStaleMs: 10_000 });
-  const g = gatedLoad();
-  const first = cache.get('a', g.load);
-  await g.release();
-  await first;
-  await sleep(20);
+  const { cache, g } = await withExpiredAnswer(10, 10_000, 20);
   assert.equal(await cache.get('a', g.fail), 1);
   await sleep(0);
   assert.equal(await cache.get('a', g.load), 1, 'still served after the failed refresh');
@@ -104,12 +103,7 @@ test('a failed refresh keeps the previous answer and tries again on the next rea
 });
 
 test('a refresh that began before a change through this process is not kept', async () => {
-  const cache = new StatusCache<number>(10, { maxStaleMs: 10_000 });
-  const g = gatedLoad();
-  const first = cache.get('a', g.load);
-  await g.release();
-  await first;
-  await sleep(20);
+  const { cache, g } = await withExpiredAnswer(10, 10_000, 20);
   assert.equal(await cache.get('a', g.load), 1, 'refresh 2 starts');
   cache.delete('a');
   const afterChange = cache.get('a', g.load);

@@ -29,14 +29,19 @@ describe('router while Redis is away', { timeout: 90_000 }, () => {
       [KNOWN],
     );
     // The router's start-up clean-up of its old records is done before Redis goes away.
-    for (let i = 0; i < 200 && h.ctx.presence.queued > 0; i++) await delay(50);
-    assert.equal(h.ctx.presence.queued, 0, 'nothing waits for Redis before the outage');
+    await presenceWritten('nothing waits for Redis before the outage');
   });
   after(async () => {
     if (!server.running) await server.restart();
     await h.close();
     await server.stop();
   });
+
+  /** Waits up to ten seconds for every queued presence change to reach Redis. */
+  async function presenceWritten(what: string): Promise<void> {
+    for (let i = 0; i < 200 && h.ctx.presence.queued > 0; i++) await delay(50);
+    assert.equal(h.ctx.presence.queued, 0, what);
+  }
 
   /** Connects through the router, gets a notice from its broker and sends an ack back. */
   async function relays(vehicleId: string): Promise<void> {
@@ -75,8 +80,7 @@ describe('router while Redis is away', { timeout: 90_000 }, () => {
 
     await delay(Math.max(0, outageEnds - Date.now()));
     await server.restart();
-    for (let i = 0; i < 200 && h.ctx.presence.queued > 0; i++) await delay(50);
-    assert.equal(h.ctx.presence.queued, 0);
+    await presenceWritten('presence queued during the outage is written');
     for (const vehicleId of [KNOWN, NEVER_SEEN]) {
       const presence = await h.presence.get(vehicleId);
       assert.equal(presence?.routerId, 'router-test', vehicleId);
