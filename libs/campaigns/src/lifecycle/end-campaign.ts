@@ -2,6 +2,7 @@ import { OPEN_DELIVERY_STATES } from '@roadcast/contracts';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import { campaignSourcesIn, deliverySourcesIn, sqlList } from '../transitions/state-sql.js';
 import { statusEvent } from './status-event.js';
+import { inTransaction } from './in-transaction.js';
 import { closeWaves } from './wave-control.js';
 
 /** Deliveries expired per statement: a million rows never hold one long lock. */
@@ -25,15 +26,18 @@ const NO_RETRY_DUE = `(c.auto_retry_max_attempts IS NULL OR NOT EXISTS (
  * automatic retry is still due.
  */
 export async function completeCampaign(deps: PipelineDeps, campaignId: string): Promise<boolean> {
-  const { rowCount } = await deps.pool.query(
-    `UPDATE campaigns c SET status = 'completed', completed_at = now(), updated_at = now()
-     WHERE id = $1 AND ${campaignSourcesIn('complete', 'status')} AND materialized_at IS NOT NULL
-       AND ${NOTHING_OPEN} AND ${NO_RETRY_DUE}`,
-    [campaignId],
-  );
-  if (!rowCount) return false;
-  await closeWaves(deps.pool, campaignId);
-  return true;
+  // One transaction: nobody reads a completed campaign with a wave still running.
+  return inTransaction(deps.pool, async (client) => {
+    const { rowCount } = await client.query(
+      `UPDATE campaigns c SET status = 'completed', completed_at = now(), updated_at = now()
+       WHERE id = $1 AND ${campaignSourcesIn('complete', 'status')} AND materialized_at IS NOT NULL
+         AND ${NOTHING_OPEN} AND ${NO_RETRY_DUE}`,
+      [campaignId],
+    );
+    if (!rowCount) return false;
+    await closeWaves(client, campaignId);
+    return true;
+  });
 }
 
 export interface ExpiredCampaign {
@@ -71,14 +75,17 @@ export async function expireCampaigns(deps: PipelineDeps): Promise<ExpiredCampai
     }
     // Counters are exact in every transaction; a delivery skipped while locked, or written
     // by a materialization still running, keeps the campaign for the next sweep.
-    const ended = await pool.query(
-      `UPDATE campaigns SET status = 'expired', completed_at = now(), paused_reason = NULL,
-         ended_reason = 'reached its expiry', updated_at = now()
-       WHERE id = $1 AND ${campaignSourcesIn('expire', 'status')} AND ${NOTHING_OPEN}`,
-      [id],
-    );
-    if ((ended.rowCount ?? 0) > 0) {
-      await closeWaves(pool, id);
+    const ended = await inTransaction(pool, async (client) => {
+      const { rowCount } = await client.query(
+        `UPDATE campaigns SET status = 'expired', completed_at = now(), paused_reason = NULL,
+           ended_reason = 'reached its expiry', updated_at = now()
+         WHERE id = $1 AND ${campaignSourcesIn('expire', 'status')} AND ${NOTHING_OPEN}`,
+        [id],
+      );
+      if (rowCount) await closeWaves(client, id);
+      return Boolean(rowCount);
+    });
+    if (ended) {
       await statusEvent(deps, id, 'expired', { expiredDeliveries: deliveries });
       out.push({ id, deliveries });
     }
